@@ -1,0 +1,35 @@
+# The two commands of the README, and the checks. Each target installs what it needs itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Run the platform (API + projections + reconciler + dashboard) on the embedded defaults.
+up: $(STAMP)
+	$(BIN)/storeplane up $(ARGS)
+
+## Install everything and run the whole test suite, then lint and type-check.
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

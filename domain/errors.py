@@ -1,0 +1,74 @@
+"""Typed domain errors.
+
+Raised by the aggregates and the application service when a command cannot be carried out; the API
+and the CLI turn each kind into a stable error code (VALIDATION_FAILED, CONFLICT, NOT_FOUND, …).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause; `code` names the kind of error for callers."""
+
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """A command argument breaks a rule; `field` names the argument so a form can point at it."""
+
+    code = "VALIDATION_FAILED"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StoreNotFound(DomainError):
+    code = "NOT_FOUND"
+
+    def __init__(self, store_id: object) -> None:
+        super().__init__(f"store {store_id} does not exist")
+        self.store_id = store_id
+
+
+class Conflict(DomainError):
+    """The command is well formed but the store's current state does not allow it."""
+
+    code = "CONFLICT"
+
+
+class NameTaken(Conflict):
+    def __init__(self, tenant: str, name: str) -> None:
+        super().__init__(f"tenant {tenant!r} already has a store named {name!r}")
+        self.tenant = tenant
+        self.name = name
+
+
+class IllegalTransition(Conflict):
+    def __init__(self, action: str, status: str, hint: str = "") -> None:
+        message = f"cannot {action} a store that is {status}"
+        super().__init__(f"{message}: {hint}" if hint else message)
+        self.action = action
+        self.status = status
+
+
+class IdempotencyKeyReused(Conflict):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"idempotency key {key!r} was already used for a different store request"
+        )
+        self.key = key
+
+
+class ConcurrentModification(Conflict):
+    """Another command changed the store between our read and our write; the caller may retry."""
+
+    def __init__(self, store_id: object) -> None:
+        super().__init__(
+            f"store {store_id} was changed by another command at the same time; retry"
+        )
+        self.store_id = store_id

@@ -1,0 +1,53 @@
+"""Names of stores and tenants, and the cluster names derived from them.
+
+A store name becomes part of a DNS host (`<name>.<tenant>.<base-domain>`) and of Kubernetes object
+names, so both it and the tenant follow the DNS-1123 label rules. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from domain.errors import InvalidInput
+
+MAX_STORE_NAME = 40
+MAX_TENANT_NAME = 40
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def check_dns_label(field: str, value: str, max_length: int) -> str:
+    if not value:
+        raise InvalidInput(field, f"{field} must not be empty")
+    if len(value) > max_length:
+        raise InvalidInput(
+            field, f"{field} {value!r} is {len(value)} characters long; the limit is {max_length}"
+        )
+    if not _LABEL.match(value):
+        raise InvalidInput(
+            field,
+            f"{field} {value!r} must consist of lower-case letters, digits and '-', "
+            "and start and end with a letter or digit",
+        )
+    return value
+
+
+def check_store_name(name: str) -> str:
+    return check_dns_label("name", name, MAX_STORE_NAME)
+
+
+def check_tenant_name(tenant: str) -> str:
+    return check_dns_label("tenant", tenant, MAX_TENANT_NAME)
+
+
+def namespace_for(store_id: UUID) -> str:
+    """The store's namespace: derived from the id so it never clashes, even after a name is reused."""
+    return f"store-{store_id.hex[:16]}"
+
+
+def release_for(name: str) -> str:
+    return name
+
+
+def host_for(name: str, tenant: str, base_domain: str) -> str:
+    return f"{name}.{tenant}.{base_domain}"

@@ -1,0 +1,182 @@
+"""The store application service: one method per use case, get → command → save.
+
+Fed by the API, the CLI and the reconciler; it appends events to the PostgreSQL event store through
+the `eventsourcing` library, which the projections then read. Infrastructure errors become domain
+errors here, so callers only ever see the types in `domain.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.catalog import PlanCatalog
+from domain.errors import (
+    ConcurrentModification,
+    IdempotencyKeyReused,
+    NameTaken,
+    StoreNotFound,
+)
+from domain.name_reservation import NameReservation, reservation_id
+from domain.store import Store, store_id_for
+
+EVENTS_TABLE = "storeplane_events"
+
+
+class StoreService(Application[UUID]):
+    name = "storeplane"
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "0"}
+
+    def __init__(self, env: dict[str, str] | None = None, plans: PlanCatalog | None = None) -> None:
+        super().__init__(env)
+        self.plans = plans or PlanCatalog()
+
+    # Use cases of users ---------------------------------------------------------------------
+
+    def create_store(
+        self,
+        *,
+        tenant: str,
+        name: str,
+        engine: str,
+        plan: str,
+        idempotency_key: str | None,
+        actor: str,
+        correlation_id: str,
+    ) -> Store:
+        store = Store.request(
+            name=name, tenant=tenant, engine=engine, plan=plan, idempotency_key=idempotency_key,
+            actor=actor, correlation_id=correlation_id, plans=self.plans,
+        )
+        if idempotency_key:
+            existing = self._find(store.id)
+            if existing is not None:
+                return self._same_request(existing, store, idempotency_key)
+        reservation = self._claim_name(tenant=store.tenant, name=store.name, store_id=store.id)
+        try:
+            self.save(store, reservation)
+        except IntegrityError:
+            return self._explain_lost_create(store, idempotency_key)
+        return store
+
+    def delete_store(
+        self, store_id: UUID, *, actor: str, correlation_id: str, tenant: str | None = None
+    ) -> Store:
+        return self.change(
+            store_id,
+            lambda s: s.request_deletion(actor=actor, correlation_id=correlation_id),
+            tenant=tenant,
+        )
+
+    def retry_store(
+        self, store_id: UUID, *, actor: str, correlation_id: str, tenant: str | None = None
+    ) -> Store:
+        return self.change(
+            store_id,
+            lambda s: s.request_retry(actor=actor, correlation_id=correlation_id),
+            tenant=tenant,
+        )
+
+    # Use cases of the reconciler ------------------------------------------------------------
+
+    def change(
+        self, store_id: UUID, command: Callable[[Store], None], *, tenant: str | None = None
+    ) -> Store:
+        """Applies one command to the current store and saves what it recorded, or raises."""
+        store = self.get_store(store_id, tenant=tenant)
+        command(store)
+        self._save_store(store)
+        return store
+
+    def finish_deletion(self, store_id: UUID, *, actor: str, correlation_id: str) -> Store:
+        """Records the store as deleted and frees its name, in one atomic write."""
+        store = self.get_store(store_id)
+        store.record_deleted(actor=actor, correlation_id=correlation_id)
+        reservation = self._find_reservation(store.tenant, store.name)
+        if reservation is not None:
+            reservation.release(store.id)
+        self._save_store(store, reservation)
+        return store
+
+    # Reading ----------------------------------------------------------------------------------
+
+    def get_store(self, store_id: UUID, *, tenant: str | None = None) -> Store:
+        store = self._find(store_id)
+        if store is None or (tenant is not None and store.tenant != tenant):
+            raise StoreNotFound(store_id)
+        return store
+
+    def store_at(
+        self, store_id: UUID, *, version: int | None = None, at: datetime | None = None,
+        tenant: str | None = None,
+    ) -> Store:
+        """The store as it was after event `version`, or at instant `at`, replayed from events."""
+        current = self.get_store(store_id, tenant=tenant)
+        if at is not None:
+            versions = [e.originator_version for e in self.history(store_id) if e.timestamp <= at]
+            if not versions:
+                raise StoreNotFound(store_id)
+            version = versions[-1] if version is None else min(version, versions[-1])
+        if version is None or version >= current.version:
+            return current
+        if version < 1:
+            raise StoreNotFound(store_id)
+        store: Store = self.repository.get(store_id, version=version)
+        return store
+
+    def history(self, store_id: UUID) -> Iterator[Store.Event]:
+        for domain_event in self.events.get(store_id):
+            assert isinstance(domain_event, Store.Event)
+            yield domain_event
+
+    # Helpers ----------------------------------------------------------------------------------
+
+    def _find(self, store_id: UUID) -> Store | None:
+        try:
+            store: Any = self.repository.get(store_id)
+        except AggregateNotFoundError:
+            return None
+        return store if isinstance(store, Store) else None
+
+    def _find_reservation(self, tenant: str, name: str) -> NameReservation | None:
+        try:
+            reservation: Any = self.repository.get(reservation_id(tenant, name))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(reservation, NameReservation)
+        return reservation
+
+    def _claim_name(self, *, tenant: str, name: str, store_id: UUID) -> NameReservation:
+        reservation = self._find_reservation(tenant, name)
+        if reservation is None:
+            return NameReservation(tenant=tenant, name=name, store_id=store_id)
+        reservation.claim(store_id)
+        return reservation
+
+    def _save_store(self, store: Store, *others: NameReservation | None) -> None:
+        try:
+            self.save(store, *others)
+        except IntegrityError:
+            raise ConcurrentModification(store.id) from None
+
+    @staticmethod
+    def _same_request(existing: Store, requested: Store, key: str) -> Store:
+        same = (existing.name, existing.engine, existing.plan) == (
+            requested.name, requested.engine, requested.plan,
+        )
+        if not same:
+            raise IdempotencyKeyReused(key)
+        return existing
+
+    def _explain_lost_create(self, store: Store, idempotency_key: str | None) -> Store:
+        """Another create won the race: the same keyed request (return its store) or the name."""
+        if idempotency_key:
+            winner = self._find(store_id_for(store.tenant, idempotency_key))
+            if winner is not None:
+                return self._same_request(winner, store, idempotency_key)
+        raise NameTaken(store.tenant, store.name)

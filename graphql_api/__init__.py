@@ -1,0 +1,3 @@
+"""The GraphQL API: queries and mutations over HTTP, subscriptions over websockets.
+
+Mutations call `domain.service.StoreService`; queries and subscriptions read the projections."""

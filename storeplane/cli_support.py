@@ -1,0 +1,25 @@
+"""Shared plumbing of the CLI: every handler is `fn(args) -> exit status`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from storeplane.runtime import Runtime
+from storeplane.settings import Settings
+
+Handler = Callable[[argparse.Namespace], int]
+RuntimeHandler = Callable[[argparse.Namespace, Runtime], int]
+
+
+def with_runtime(handler: RuntimeHandler) -> Handler:
+    """Adapts a handler that needs the database to the plain `fn(args)` form."""
+
+    def run(args: argparse.Namespace) -> int:
+        runtime = Runtime(Settings.from_env(getattr(args, "data_dir", None)))
+        try:
+            return handler(args, runtime)
+        finally:
+            runtime.close()
+
+    return run

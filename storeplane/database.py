@@ -1,0 +1,73 @@
+"""Connections to PostgreSQL for both sides: the event store (sync, eventsourcing) and asyncpg.
+
+Resolves the database URL (DATABASE_URL, or the embedded server in the data directory), creates the
+event store and read-model tables idempotently, and builds the application service and pools.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+import asyncpg
+import psycopg
+
+from domain.catalog import PlanCatalog
+from domain.service import EVENTS_TABLE, StoreService
+from projections.schema import READ_MODEL_SCHEMA, ddl
+from storeplane.local_postgres import LocalPostgres
+from storeplane.settings import Settings
+
+
+def resolve_database_url(settings: Settings, *, start: bool = True) -> str:
+    if settings.database_url:
+        return settings.database_url
+    server = LocalPostgres(settings.data_dir)
+    return server.start() if start else server.url()
+
+
+def eventsourcing_env(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "20",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_PRE_PING": "y",
+    }
+
+
+def open_service(url: str, plans: PlanCatalog | None = None) -> StoreService:
+    """The application service on the event store; creating it also creates the events table."""
+    return StoreService(env=eventsourcing_env(url), plans=plans)
+
+
+_READABLE_EVENTS_VIEW = f"""
+CREATE OR REPLACE VIEW public.{EVENTS_TABLE}_readable AS
+SELECT notification_id, originator_id, originator_version, topic,
+       convert_from(state, 'UTF8')::jsonb AS state
+FROM public.{EVENTS_TABLE};
+"""
+
+
+def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
+    """Creates every table storeplane needs, idempotently; safe to run at every start."""
+    open_service(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Serialise concurrent first starts: CREATE ... IF NOT EXISTS is not race-free.
+        conn.execute("SELECT pg_advisory_lock(7461001)")
+        try:
+            conn.execute(ddl(read_model_schema).encode())
+            conn.execute(_READABLE_EVENTS_VIEW.encode())
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(7461001)")
+
+
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+    assert pool is not None
+    return pool

@@ -1,0 +1,30 @@
+"""Settings from the environment and the command line, in one frozen value passed explicitly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_data_dir() -> Path:
+    explicit = os.environ.get("STOREPLANE_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "storeplane"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    base_domain: str = "stores.localhost"
+
+    @classmethod
+    def from_env(cls, data_dir: str | None = None) -> Settings:
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            data_dir=Path(data_dir).expanduser().resolve() if data_dir else default_data_dir(),
+            base_domain=os.environ.get("STOREPLANE_BASE_DOMAIN", "stores.localhost"),
+        )

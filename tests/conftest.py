@@ -1,0 +1,72 @@
+"""Fixtures shared by the whole suite: a real PostgreSQL (embedded unless DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import psycopg
+import pytest
+import pytest_asyncio
+
+from domain.service import StoreService
+from storeplane.database import create_pool, open_service, setup_schema
+from storeplane.local_postgres import LocalPostgres
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres | None]:
+    """The embedded server for this session, or None when DATABASE_URL names another one."""
+    if os.environ.get("DATABASE_URL"):
+        yield None
+        return
+    server = LocalPostgres(tmp_path_factory.mktemp("postgres"), durable=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: LocalPostgres | None) -> str:
+    """A fresh database with the full schema, so no test sees another session's data."""
+    base = os.environ.get("DATABASE_URL") or (postgres_server.url() if postgres_server else "")
+    name = f"storeplane_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_with_database(base, "postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}".encode())
+    url = _with_database(base, name)
+    setup_schema(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def service(database_url: str) -> Iterator[StoreService]:
+    app = open_service(database_url)
+    yield app
+    app.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, max_size=10)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A tenant of its own for each test, so tests sharing one database never see each other."""
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

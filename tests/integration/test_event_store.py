@@ -1,0 +1,178 @@
+"""The write side on a real PostgreSQL: readable JSON events, unique names, idempotent creates,
+and optimistic concurrency that loses nothing."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import psycopg
+import pytest
+
+from domain.errors import (
+    ConcurrentModification,
+    DomainError,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    NameTaken,
+    StoreNotFound,
+)
+from domain.service import EVENTS_TABLE, StoreService
+from domain.store import Store, StoreStatus
+
+T = TypeVar("T")
+SYSTEM = "system:reconciler"
+
+
+def create(service: StoreService, tenant: str, name: str = "shop", key: str | None = None) -> Store:
+    return service.create_store(
+        tenant=tenant, name=name, engine="woocommerce", plan="small", idempotency_key=key,
+        actor=f"tenant:{tenant}/token:t", correlation_id="corr-1",
+    )
+
+
+def count_events(url: str, store: Store) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            f"SELECT count(*) FROM {EVENTS_TABLE} WHERE originator_id = %s", (store.id,)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def all_at_once(count: int, work: Callable[[int], T]) -> list[T | DomainError]:
+    """Runs `work` on `count` threads released together, collecting results and domain errors."""
+    barrier = threading.Barrier(count)
+
+    def run(i: int) -> T | DomainError:
+        barrier.wait()
+        try:
+            return work(i)
+        except DomainError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_events_are_stored_as_json_an_auditor_can_read(
+    service: StoreService, database_url: str, tenant: str
+) -> None:
+    store = create(service, tenant)
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            f"SELECT topic, convert_from(state, 'UTF8') FROM {EVENTS_TABLE} "
+            "WHERE originator_id = %s", (store.id,),
+        ).fetchone()
+    assert row is not None
+    topic, text = row
+    assert topic == "domain.store:Store.Requested"
+    payload = json.loads(text)
+    assert payload["name"] == "shop"
+    assert payload["actor"] == f"tenant:{tenant}/token:t"
+    assert payload["correlation_id"] == "corr-1"
+
+
+def test_a_bad_request_appends_nothing(
+    service: StoreService, database_url: str, tenant: str
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        before = conn.execute(f"SELECT count(*) FROM {EVENTS_TABLE}").fetchone()
+        with pytest.raises(DomainError):
+            create(service, tenant, name="Not A DNS Name")
+        after = conn.execute(f"SELECT count(*) FROM {EVENTS_TABLE}").fetchone()
+    assert before == after
+
+
+def test_a_name_is_unique_per_tenant_but_free_in_another(
+    service: StoreService, tenant: str
+) -> None:
+    create(service, tenant)
+    with pytest.raises(NameTaken):
+        create(service, tenant)
+    create(service, f"{tenant}-other")
+
+
+def test_fifty_concurrent_creates_of_one_name_make_exactly_one_store(
+    service: StoreService, tenant: str
+) -> None:
+    outcomes = all_at_once(50, lambda _: create(service, tenant, name="race"))
+    stores = [o for o in outcomes if isinstance(o, Store)]
+    errors = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(stores) == 1
+    assert all(isinstance(e, NameTaken) for e in errors)
+    assert len(errors) == 49
+
+
+def test_the_same_idempotency_key_returns_the_same_store_even_concurrently(
+    service: StoreService, tenant: str
+) -> None:
+    outcomes = all_at_once(16, lambda _: create(service, tenant, name="keyed", key="k-1"))
+    assert all(isinstance(o, Store) for o in outcomes)
+    assert len({o.id for o in outcomes if isinstance(o, Store)}) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        create(service, tenant, name="different", key="k-1")
+
+
+def test_concurrent_commands_on_one_store_one_wins_the_other_gets_a_conflict(
+    service: StoreService, database_url: str, tenant: str
+) -> None:
+    store = create(service, tenant)
+    outcomes = all_at_once(
+        8, lambda _: service.delete_store(store.id, actor="tenant:x", correlation_id="c")
+    )
+    winners = [o for o in outcomes if isinstance(o, Store)]
+    losers = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(winners) == 1
+    assert all(isinstance(e, ConcurrentModification | IllegalTransition) for e in losers)
+    assert count_events(database_url, store) == 2, "exactly one deletion was recorded"
+
+
+def test_no_update_is_lost_when_commands_race(service: StoreService, tenant: str) -> None:
+    """Each thread retries on conflict until its progress note is saved: all of them land."""
+    store = create(service, tenant)
+    service.change(store.id, lambda s: s.start_provisioning(actor=SYSTEM, correlation_id="c"))
+
+    def note(i: int) -> Store:
+        while True:
+            try:
+                return service.change(
+                    store.id, lambda s: s.note_progress(reason=f"note {i}", actor=SYSTEM,
+                                                        correlation_id="c"))
+            except ConcurrentModification:
+                continue
+
+    all_at_once(10, note)
+    notes = [e for e in service.history(store.id) if isinstance(e, Store.ProgressNoted)]
+    assert sorted(e.reason for e in notes) == sorted(f"note {i}" for i in range(10))
+
+
+def test_other_tenants_cannot_touch_a_store(service: StoreService, tenant: str) -> None:
+    store = create(service, tenant)
+    with pytest.raises(StoreNotFound):
+        service.delete_store(store.id, actor="tenant:b", correlation_id="c", tenant="b")
+
+
+def test_deleting_frees_the_name_for_a_new_store(service: StoreService, tenant: str) -> None:
+    store = create(service, tenant)
+    service.delete_store(store.id, actor="tenant:x", correlation_id="c")
+    with pytest.raises(NameTaken):
+        create(service, tenant)
+    service.finish_deletion(store.id, actor=SYSTEM, correlation_id="c")
+    again = create(service, tenant)
+    assert again.id != store.id
+    assert service.get_store(store.id).status is StoreStatus.DELETED
+
+
+def test_state_at_an_earlier_version_is_replayed_from_events(
+    service: StoreService, tenant: str
+) -> None:
+    store = create(service, tenant)
+    service.delete_store(store.id, actor="tenant:x", correlation_id="c")
+    assert service.store_at(store.id, version=1).status is StoreStatus.REQUESTED
+    assert service.store_at(store.id).status is StoreStatus.DELETING
+    first = next(iter(service.history(store.id)))
+    assert service.store_at(store.id, at=first.timestamp).version == 1

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
+import storeplane
 from domain.errors import DomainError
 
-# Each module registers its own sub-commands, so adding a command touches one module here.
-_COMMAND_MODULES = (
-    "storeplane.cli_stores",
-    "storeplane.cli_projections",
-    "storeplane.cli_db",
-    "storeplane.cli_up",
-)
+
+def _command_modules() -> list[str]:
+    """Every `storeplane.cli_<name>` module with a `register` function adds its own sub-commands."""
+    return sorted(
+        f"storeplane.{info.name}"
+        for info in pkgutil.iter_modules(storeplane.__path__)
+        if info.name.startswith("cli_") and info.name != "cli_support"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,9 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         "~/.local/share/storeplane)",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in _COMMAND_MODULES:
-        module = importlib.import_module(name)
-        module.register(subparsers)
+    for name in _command_modules():
+        importlib.import_module(name).register(subparsers)
     return parser
 
 

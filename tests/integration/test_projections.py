@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -14,6 +15,8 @@ from domain.store import Store
 from projections.queries import ReadModel, StoreFilter
 from projections.runner import ProjectionRunner
 from projections.schema import READ_MODEL_CHANNEL
+from storeplane.database import create_pool, open_service, setup_schema
+from storeplane.local_postgres import LocalPostgres
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SYSTEM = "system:reconciler"
@@ -131,3 +134,35 @@ async def test_the_running_projection_reacts_to_new_events(
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=5)
+
+
+async def test_the_running_projection_survives_a_database_restart(
+    tmp_path: Path, tenant: str
+) -> None:
+    server = LocalPostgres(tmp_path / "pg", durable=False)
+    url = server.start()
+    setup_schema(url)
+    pool = await create_pool(url, max_size=4)
+    stop = asyncio.Event()
+    task = asyncio.create_task(ProjectionRunner(pool).run(stop, poll_interval=0.2))
+    try:
+        server.stop()
+        await asyncio.sleep(0.5)
+        server.start()
+        service = open_service(url)
+        try:
+            [store] = make_history(service, tenant, 1)
+        finally:
+            service.close()
+        model = ReadModel(pool)
+        for _ in range(200):
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                if await model.store(store.id):
+                    break
+            await asyncio.sleep(0.05)
+        assert await model.store(store.id) is not None
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+        await pool.close()
+        server.stop()

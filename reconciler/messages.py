@@ -1,0 +1,24 @@
+"""Every reason the reconciler shows a user or writes to an event, as named templates.
+
+Used by the observer, `decide` and the actions, so the same situation always reads the same way and
+tests can refer to a message by name.
+"""
+
+from __future__ import annotations
+
+API_UNREACHABLE = "Kubernetes API unreachable: {error}"
+NAMESPACE_FOREIGN = "namespace {namespace} exists but was not created for this store"
+NAMESPACE_TERMINATING = "namespace {namespace} terminating: {remaining}"
+NAMESPACE_LABELS_CHANGED = "labels of namespace {namespace} were changed"
+NAMESPACE_REMOVED = "namespace {namespace} was deleted"
+GUARDRAIL_MISSING = "{kind} {name} is missing"
+GUARDRAIL_CHANGED = "{kind} {name} was changed"
+CREDENTIALS_MISSING = "secret {name} is missing"
+CREDENTIALS_INCOMPLETE = "secret {name} lacks {keys}"
+RELEASE_REMOVED = "release {release} was uninstalled"
+RELEASE_CHANGED = "release {release} differs from the desired {what}"
+RELEASE_NOT_DEPLOYED = "release {release} is {helm_status}"
+RELEASE_BUSY = "release {release} is {helm_status} by another operation; waiting"
+WORKLOADS_WAITING = "waiting for {what}"
+WORKLOADS_BROKEN = "{what} failed: {message}"
+CHART_MISSING = "no chart for engine {engine}: {error}"

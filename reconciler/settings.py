@@ -1,0 +1,66 @@
+"""How the reconciler behaves: concurrency, lease and poll timings, retry policy, cluster options.
+
+Built once by the entry point (from the environment or by a test) and passed explicitly to every
+part of the reconciler; nothing reads the environment after start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from reconciler.charts import ChartSource
+
+DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter for temporary failures, then FAILED after `max_attempts`."""
+
+    base: timedelta = timedelta(seconds=2)
+    cap: timedelta = timedelta(minutes=5)
+    max_attempts: int = 6
+
+
+@dataclass(frozen=True)
+class ReconcilerSettings:
+    charts: ChartSource
+    base_domain: str = "stores.localhost"
+    concurrency: int = 8
+    lease_ttl: timedelta = timedelta(seconds=30)
+    poll_interval: timedelta = timedelta(seconds=5)
+    resync_interval: timedelta = timedelta(minutes=2)
+    helm_timeout: timedelta = timedelta(minutes=5)
+    # A release left pending for longer than this by a previous holder is treated as stuck.
+    stuck_release_grace: timedelta = timedelta(seconds=30)
+    shutdown_grace: timedelta = timedelta(seconds=20)
+    kube_request_timeout: timedelta = timedelta(seconds=10)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Pods in namespaces matching this selector (the ingress controller) may reach every store.
+    ingress_namespace_labels: tuple[tuple[str, str], ...] = (
+        ("kubernetes.io/metadata.name", DEFAULT_INGRESS_NAMESPACE),
+    )
+
+    @classmethod
+    def from_env(cls, *, charts: ChartSource, base_domain: str) -> ReconcilerSettings:
+        """Reads the STOREPLANE_RECONCILER_* variables; anything unset keeps its default."""
+        defaults = cls(charts=charts, base_domain=base_domain)
+        ingress = os.environ.get("STOREPLANE_INGRESS_NAMESPACE")
+        return cls(
+            charts=charts,
+            base_domain=base_domain,
+            concurrency=int(os.environ.get("STOREPLANE_RECONCILER_CONCURRENCY", defaults.concurrency)),
+            helm_timeout=_seconds("STOREPLANE_HELM_TIMEOUT_SECONDS", defaults.helm_timeout),
+            resync_interval=_seconds("STOREPLANE_RESYNC_SECONDS", defaults.resync_interval),
+            ingress_namespace_labels=(
+                (("kubernetes.io/metadata.name", ingress),) if ingress
+                else defaults.ingress_namespace_labels
+            ),
+        )
+
+
+def _seconds(variable: str, default: timedelta) -> timedelta:
+    value = os.environ.get(variable)
+    return timedelta(seconds=float(value)) if value else default

@@ -17,6 +17,8 @@ from domain.service import StoreService
 from storeplane.database import create_pool, open_service, setup_schema
 from storeplane.local_postgres import LocalPostgres
 
+pytest_plugins = ["tests.fixtures.kube"]
+
 
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres | None]:

@@ -72,9 +72,7 @@ def _wrapper_sources() -> dict[str, str]:
 
 
 def build_key(env: Mapping[str, str]) -> str:
-    return versions.recipe_fingerprint(
-        go_version=go_version(env), wrapper_sources=_wrapper_sources()
-    )
+    return versions.recipe_fingerprint(go_version=go_version(env), wrapper_sources=_wrapper_sources())
 
 
 def _downloaded_go_mod(module: str, version: str, *, cwd: Path, env: Mapping[str, str]) -> str:
@@ -97,9 +95,7 @@ def replaces_for(upstream_go_mod: str, *, module: str, version: str) -> dict[str
     siblings share the server's version. Paths such as ``./FORBIDDEN_DEPENDENCY``
     are guards, not code, and are left out.
     """
-    published = (
-        "v0." + version.split(".", 1)[1] if module == versions.KUBERNETES_MODULE else version
-    )
+    published = "v0." + version.split(".", 1)[1] if module == versions.KUBERNETES_MODULE else version
     return {
         name: published
         for name, target in _RELATIVE_REPLACE.findall(upstream_go_mod)
@@ -115,9 +111,7 @@ def _prepare_wrapper(spec: BinarySpec, work: Path, env: Mapping[str, str]) -> Pa
     shutil.copy(WRAPPERS_DIR / spec.wrapper / "go.mod", wrapper / "go.mod")
     upstream = _downloaded_go_mod(spec.module, spec.version, cwd=wrapper, env=env)
     edits = [f"-require={spec.module}@{spec.version}"]
-    for name, version in sorted(
-        replaces_for(upstream, module=spec.module, version=spec.version).items()
-    ):
+    for name, version in sorted(replaces_for(upstream, module=spec.module, version=spec.version).items()):
         edits.append(f"-replace={name}={name}@{version}")
     _run(["go", "mod", "edit", *edits], cwd=wrapper, env=env, step=f"wrapper {spec.wrapper}")
     return wrapper

@@ -1,0 +1,260 @@
+"""Start, inspect and stop a local cluster: real control plane, kwok-simulated nodes.
+
+Fed by the bin dir from ``build.ensure_built()`` and the stages from ``stages.py``;
+feeds the ``storeplane cluster`` CLI and the pytest fixture with a ``Cluster`` whose
+kubeconfig points at a running kube-apiserver. kwokctl's binary runtime supervises
+etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok as local
+processes; their state and logs live in ``<cache>/clusters/<name>``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from storeplane.localcluster import build, paths, stages, versions
+
+DEFAULT_NAME = "storeplane"
+DEFAULT_NODES = 3
+READY_TIMEOUT_SECONDS = 90
+KUBECONFIG_NAME = "kubeconfig.yaml"  # written by kwokctl into the cluster dir
+INPUT_CONFIG_NAME = "storeplane-kwokctl.yaml"
+LOG_TAIL_LINES = 12
+
+
+class ClusterError(RuntimeError):
+    """The cluster could not be started or reached; the message carries the log tails."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A named local cluster and the tools that talk to it."""
+
+    name: str
+    cache: Path
+    bin_dir: Path
+
+    @property
+    def state_dir(self) -> Path:
+        return paths.clusters_dir(self.cache) / self.name
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.state_dir / KUBECONFIG_NAME
+
+    def tool_env(self) -> dict[str, str]:
+        """Environment for kwokctl, kubectl and helm: our binaries first on PATH."""
+        env = dict(os.environ)
+        env["PATH"] = f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}"
+        env["KWOK_WORKDIR"] = str(self.cache)  # kwokctl keeps clusters in <cache>/clusters
+        env["KUBECONFIG"] = str(self.kubeconfig)
+        return env
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    name: str
+    exists: bool
+    api_ready: bool
+    ready_nodes: int
+    kubeconfig: Path
+
+
+def cluster(name: str = DEFAULT_NAME, *, cache: Path | None = None, bin_dir: Path | None = None) -> Cluster:
+    """Describe a cluster; builds the binaries when ``bin_dir`` is not given."""
+    cache = cache or paths.cache_dir()
+    return Cluster(name=name, cache=cache, bin_dir=bin_dir or build.ensure_built(cache))
+
+
+def _run(
+    target: Cluster,
+    args: Sequence[str],
+    *,
+    step: str,
+    stdin: str | None = None,
+    timeout: float = 180,
+) -> str:
+    try:
+        result = subprocess.run(
+            list(args),
+            env=target.tool_env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise ClusterError(f"{step} timed out after {timeout:.0f}s\n{log_tail(target)}") from error
+    if result.returncode != 0:
+        output = "\n".join((result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:])
+        raise ClusterError(f"{step} failed (exit {result.returncode}):\n{output}\n{log_tail(target)}")
+    return result.stdout
+
+
+def kwokctl_configuration(bin_dir: Path) -> dict[str, object]:
+    """kwokctl options: our binaries, secure port with authz and admission (quota, limits)."""
+    return {
+        "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+        "kind": "KwokctlConfiguration",
+        "options": {
+            "runtime": "binary",
+            "bindAddress": "127.0.0.1",  # components listen on loopback only
+            "kubeVersion": versions.KUBERNETES_VERSION,
+            "securePort": True,
+            "kubeAuthorization": True,
+            "kubeAdmission": True,
+            "quietPull": True,
+            "etcdBinary": str(bin_dir / "etcd"),
+            "kubeApiserverBinary": str(bin_dir / "kube-apiserver"),
+            "kubeControllerManagerBinary": str(bin_dir / "kube-controller-manager"),
+            "kubeSchedulerBinary": str(bin_dir / "kube-scheduler"),
+            "kwokControllerBinary": str(bin_dir / "kwok"),
+            "kubectlBinary": str(bin_dir / "kubectl"),
+        },
+        "componentsPatches": [
+            # Hosts without a default route cannot pick an address to advertise.
+            {
+                "name": "kube-apiserver",
+                "extraArgs": [{"key": "advertise-address", "value": "127.0.0.1"}],
+            },
+        ],
+    }
+
+
+def _write_input_config(target: Cluster) -> Path:
+    source = stages.kwok_source_dir(build.go_environment(target.cache))
+    documents = [
+        json.dumps(kwokctl_configuration(target.bin_dir), indent=2),
+        *stages.stage_documents(source),
+    ]
+    target.state_dir.mkdir(parents=True, exist_ok=True)
+    config = target.state_dir / INPUT_CONFIG_NAME
+    config.write_text("\n---\n".join(documents) + "\n")
+    return config
+
+
+def _kwokctl(target: Cluster, *args: str, step: str, timeout: float = 180) -> str:
+    return _run(
+        target,
+        [str(target.bin_dir / "kwokctl"), "--name", target.name, *args],
+        step=step,
+        timeout=timeout,
+    )
+
+
+def kubectl(target: Cluster, *args: str, stdin: str | None = None, timeout: float = 60) -> str:
+    command = [str(target.bin_dir / "kubectl"), "--kubeconfig", str(target.kubeconfig), *args]
+    return _run(target, command, step=f"kubectl {' '.join(args)}", stdin=stdin, timeout=timeout)
+
+
+def up(target: Cluster, *, nodes: int = DEFAULT_NODES) -> Cluster:
+    """Create (or restart) the cluster, add fake nodes and the default StorageClass."""
+    config = target.state_dir / INPUT_CONFIG_NAME
+    if not _exists(target):
+        config = _write_input_config(target)
+    elif not status(target).api_ready:
+        # Left half-running (a reboot, a killed process): stop what remains so that
+        # create starts every component afresh on the existing state.
+        _kwokctl(target, "stop", "cluster", step=f"kwokctl stop cluster {target.name}")
+    _kwokctl(
+        target,
+        "create",
+        "cluster",
+        f"--config={config}",
+        "--kubeconfig=",  # never touch ~/.kube/config
+        "--wait=60s",
+        step=f"kwokctl create cluster {target.name}",
+    )
+    _kwokctl(target, "scale", "node", f"--replicas={nodes}", step="kwokctl scale node")
+    source = stages.kwok_source_dir(build.go_environment(target.cache))
+    kubectl(target, "apply", "-f", "-", stdin=stages.storage_class_manifest(source))
+    wait_ready(target, nodes=nodes)
+    return target
+
+
+def wait_ready(target: Cluster, *, nodes: int, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+    """Block until the API is ready and ``nodes`` nodes report Ready."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = status(target)
+        if current.api_ready and current.ready_nodes >= nodes:
+            return
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"cluster {target.name} not ready after {timeout:.0f}s "
+                f"(api_ready={current.api_ready}, ready_nodes={current.ready_nodes}/{nodes})\n"
+                f"{log_tail(target)}"
+            )
+        time.sleep(0.5)
+
+
+def _exists(target: Cluster) -> bool:
+    return (target.state_dir / "kwok.yaml").exists()  # kwokctl's saved configuration
+
+
+def status(target: Cluster) -> ClusterStatus:
+    exists = _exists(target)
+    api_ready = False
+    ready_nodes = 0
+    if exists and target.kubeconfig.exists():
+        env = target.tool_env()
+        base = [
+            str(target.bin_dir / "kubectl"),
+            "--kubeconfig",
+            str(target.kubeconfig),
+            "--request-timeout=5s",
+        ]
+        readyz = subprocess.run([*base, "get", "--raw", "/readyz"], env=env, capture_output=True, text=True)
+        api_ready = readyz.returncode == 0 and readyz.stdout.strip() == "ok"
+        if api_ready:
+            listed = subprocess.run(
+                [*base, "get", "nodes", "-o", "json"], env=env, capture_output=True, text=True
+            )
+            if listed.returncode == 0:
+                ready_nodes = _count_ready_nodes(json.loads(listed.stdout))
+    return ClusterStatus(target.name, exists, api_ready, ready_nodes, target.kubeconfig)
+
+
+def _count_ready_nodes(node_list: Mapping[str, object]) -> int:
+    items = node_list.get("items")
+    if not isinstance(items, list):
+        return 0
+    ready = 0
+    for node in items:
+        conditions = node.get("status", {}).get("conditions", [])
+        if any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
+            ready += 1
+    return ready
+
+
+def down(target: Cluster) -> None:
+    """Stop every process of the cluster and delete its state."""
+    if _exists(target):
+        _kwokctl(
+            target,
+            "delete",
+            "cluster",
+            # Its own kubeconfig, deleted with it: kwokctl must not edit ~/.kube/config.
+            f"--kubeconfig={target.kubeconfig}",
+            step=f"kwokctl delete cluster {target.name}",
+        )
+    shutil.rmtree(target.state_dir, ignore_errors=True)
+
+
+def log_tail(target: Cluster, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of every component log, for error messages."""
+    logs = sorted((target.state_dir / "logs").glob("*.log"))
+    if not logs:
+        return f"(no component logs in {target.state_dir / 'logs'})"
+    parts = []
+    for log in logs:
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        parts.append(f"--- {log} (last {len(tail)} lines) ---\n" + "\n".join(tail))
+    return "\n".join(parts)

@@ -29,6 +29,8 @@ Progress = Callable[[str], None]
 
 WRAPPERS_DIR = Path(__file__).resolve().parents[2] / "deploy" / "local-cluster" / "go"
 BUILD_INFO = "build-info.json"
+# Where the machine's toolchain lives when a non-login shell (CI) lacks it on PATH.
+FALLBACK_GO_ROOT = Path("/usr/local/go/bin")
 
 
 class BuildError(RuntimeError):
@@ -52,11 +54,16 @@ def go_environment(cache_dir: Path) -> dict[str, str]:
         GOWORK="off",
         CGO_ENABLED="0",
     )
+    if shutil.which("go", path=env.get("PATH")) is None and (FALLBACK_GO_ROOT / "go").exists():
+        env["PATH"] = f"{FALLBACK_GO_ROOT}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 
 def _run(args: list[str], *, cwd: Path, env: Mapping[str, str], step: str) -> str:
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise BuildError(f"{step}: {args[0]} not found on PATH (install Go >= 1.26)") from error
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
         raise BuildError(f"{step} failed (exit {result.returncode}): {' '.join(args)}\n{tail}")

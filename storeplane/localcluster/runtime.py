@@ -122,18 +122,28 @@ def kwokctl_configuration(bin_dir: Path) -> dict[str, object]:
             # Hosts without a default route cannot pick an address to advertise.
             {
                 "name": "kube-apiserver",
-                "extraArgs": [{"key": "advertise-address", "value": "127.0.0.1"}],
+                "extraArgs": [
+                    {"key": "advertise-address", "value": "127.0.0.1"},
+                    # Endpoints may not hold a loopback address; nothing in-cluster dials
+                    # the apiserver through the kubernetes Service anyway.
+                    {"key": "endpoint-reconciler-type", "value": "none"},
+                ],
             },
         ],
     }
 
 
-def _write_input_config(target: Cluster) -> Path:
-    source = stages.kwok_source_dir(build.go_environment(target.cache))
-    documents = [
-        json.dumps(kwokctl_configuration(target.bin_dir), indent=2),
-        *stages.stage_documents(source),
-    ]
+def _kwok_manifests(target: Cluster) -> tuple[list[str], str]:
+    """kwok's stage documents and its StorageClass manifest, for the pinned kwok."""
+    try:
+        source = stages.kwok_source_dir(build.go_environment(target.cache))
+        return stages.stage_documents(source), stages.storage_class_manifest(source)
+    except stages.StagesError as error:
+        raise ClusterError(str(error)) from error
+
+
+def _write_input_config(target: Cluster, stage_documents: list[str]) -> Path:
+    documents = [json.dumps(kwokctl_configuration(target.bin_dir), indent=2), *stage_documents]
     target.state_dir.mkdir(parents=True, exist_ok=True)
     config = target.state_dir / INPUT_CONFIG_NAME
     config.write_text("\n---\n".join(documents) + "\n")
@@ -156,25 +166,17 @@ def kubectl(target: Cluster, *args: str, stdin: str | None = None, timeout: floa
 
 def up(target: Cluster, *, nodes: int = DEFAULT_NODES) -> Cluster:
     """Create (or restart) the cluster, add fake nodes and the default StorageClass."""
-    config = target.state_dir / INPUT_CONFIG_NAME
+    stage_documents, storage_class = _kwok_manifests(target)
+    create = ["create", "cluster", "--kubeconfig=", "--wait=60s"]  # never touch ~/.kube/config
     if not _exists(target):
-        config = _write_input_config(target)
+        create.append(f"--config={_write_input_config(target, stage_documents)}")
     elif not status(target).api_ready:
         # Left half-running (a reboot, a killed process): stop what remains so that
         # create starts every component afresh on the existing state.
         _kwokctl(target, "stop", "cluster", step=f"kwokctl stop cluster {target.name}")
-    _kwokctl(
-        target,
-        "create",
-        "cluster",
-        f"--config={config}",
-        "--kubeconfig=",  # never touch ~/.kube/config
-        "--wait=60s",
-        step=f"kwokctl create cluster {target.name}",
-    )
+    _kwokctl(target, *create, step=f"kwokctl create cluster {target.name}")
     _kwokctl(target, "scale", "node", f"--replicas={nodes}", step="kwokctl scale node")
-    source = stages.kwok_source_dir(build.go_environment(target.cache))
-    kubectl(target, "apply", "-f", "-", stdin=stages.storage_class_manifest(source))
+    kubectl(target, "apply", "-f", "-", stdin=storage_class)
     wait_ready(target, nodes=nodes)
     return target
 

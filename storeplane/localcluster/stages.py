@@ -41,13 +41,16 @@ class StagesError(RuntimeError):
 
 def kwok_source_dir(go_env: Mapping[str, str]) -> Path:
     """The unpacked kwok module; instant when build.py has already downloaded it."""
-    result = subprocess.run(
-        ["go", "mod", "download", "-json", f"{versions.KWOK_MODULE}@{versions.KWOK_VERSION}"],
-        env=go_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            ["go", "mod", "download", "-json", f"{versions.KWOK_MODULE}@{versions.KWOK_VERSION}"],
+            env=go_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise StagesError("go not found on PATH: needed to locate the kwok stage manifests") from error
     if result.returncode != 0:
         raise StagesError(f"cannot locate kwok {versions.KWOK_VERSION} source: {result.stderr.strip()}")
     return Path(json.loads(result.stdout)["Dir"])

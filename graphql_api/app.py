@@ -1,0 +1,95 @@
+"""The ASGI app: `/graphql` (HTTP and websockets), `/healthz`, `/readyz` and `/metrics`.
+
+Built by `graphql_api.server` from the process's `ApiServices`; each request gets an `ApiContext`
+with the caller read from its bearer token (HTTP header, or the websocket `connection_init`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET, UnsetType
+
+from graphql_api.bodylimit import BodySizeLimit
+from graphql_api.caller import authenticate, bearer, token_from_params
+from graphql_api.context import ApiContext, ApiServices
+from graphql_api.schema.root import build_schema
+
+log = logging.getLogger(__name__)
+
+_CORRELATION_HEADER = "x-correlation-id"
+
+
+class StoreplaneGraphQL(GraphQL[ApiContext, None]):
+    def __init__(self, services: ApiServices) -> None:
+        config = services.config
+        super().__init__(
+            build_schema(config, services.metrics),
+            graphql_ide="graphiql" if config.dev else None,
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.services = services
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> ApiContext:
+        auth = await authenticate(self.services.tokens, bearer(request.headers.get("authorization")))
+        context = ApiContext(services=self.services, request=request, auth=auth)
+        correlation = request.headers.get(_CORRELATION_HEADER)
+        if correlation and len(correlation) <= 200:
+            context.correlation_id = correlation
+        return context
+
+    async def on_ws_connect(self, context: ApiContext) -> UnsetType | dict[str, object] | None:
+        """Reads the token of `connection_init`; an unknown token fails each operation, not the socket."""
+        token = token_from_params(context.connection_params)
+        if token is not None:
+            context.auth = await authenticate(self.services.tokens, token)
+        unset: UnsetType = UNSET
+        return unset
+
+
+def _health(_: Request) -> Response:
+    return PlainTextResponse("ok\n")
+
+
+def _ready(services: ApiServices) -> Any:
+    async def ready(_: Request) -> Response:
+        try:
+            await services.read_model.pool.fetchval("SELECT 1")
+        except Exception as error:  # any failure means "not ready"; the reason helps the operator
+            return JSONResponse({"ready": False, "database": str(error)}, status_code=503)
+        listening = services.broadcaster.connected.is_set()
+        return JSONResponse({"ready": listening, "database": "ok", "live": listening},
+                            status_code=200 if listening else 503)
+
+    return ready
+
+
+def _metrics(services: ApiServices) -> Any:
+    def metrics(_: Request) -> Response:
+        return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
+def create_app(services: ApiServices) -> ASGIApp:
+    graphql = StoreplaneGraphQL(services)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", _health),
+            Route("/readyz", _ready(services)),
+            Route("/metrics", _metrics(services)),
+        ],
+    )
+    return BodySizeLimit(app, max_bytes=services.config.max_body_bytes)

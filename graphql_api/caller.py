@@ -1,0 +1,67 @@
+"""Who is calling: a tenant token or an admin token, resolved from the bearer token once per request.
+
+Fed by the `Authorization` header (HTTP) or the `connection_init` payload (websockets); feeds every
+resolver's tenancy decision and the actor recorded on each event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from domain.actors import admin_actor, tenant_actor
+from graphql_api.tokens import TokenRecord, TokenStore
+
+
+@dataclass(frozen=True)
+class Caller:
+    token_id: str
+    tenant: str
+    admin: bool
+
+    @property
+    def actor(self) -> str:
+        return admin_actor(self.token_id) if self.admin else tenant_actor(self.tenant, self.token_id)
+
+    @property
+    def scope(self) -> str | None:
+        """The tenant to limit reads and commands to; None for an admin, who sees every tenant."""
+        return None if self.admin else self.tenant
+
+    @classmethod
+    def from_record(cls, record: TokenRecord) -> Caller:
+        return cls(token_id=record.token_id, tenant=record.tenant, admin=record.admin)
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """The outcome of reading credentials: a caller, or why there is none (shown to the client)."""
+
+    caller: Caller | None
+    problem: str = "a bearer token is required"
+
+
+def bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def token_from_params(params: Mapping[str, object]) -> str | None:
+    """The token of a websocket `connection_init` payload: `authorization` (Bearer …) or `token`."""
+    for key in ("authorization", "Authorization"):
+        value = params.get(key)
+        if isinstance(value, str):
+            return bearer(value)
+    token = params.get("token")
+    return token if isinstance(token, str) and token else None
+
+
+async def authenticate(tokens: TokenStore, token: str | None) -> Authentication:
+    if token is None:
+        return Authentication(None)
+    record = await tokens.verify(token)
+    if record is None:
+        return Authentication(None, "the bearer token is unknown or revoked")
+    return Authentication(Caller.from_record(record))

@@ -1,0 +1,125 @@
+"""Mutation resolvers: create, delete and retry a store, each answering with the store it changed.
+
+Fed by GraphQL mutations; after the rate limit (per token) and, for creates, the tenant's quota,
+each calls one `StoreService` method with the caller as actor. Bad input appends no event: the
+service validates before it saves.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from domain.catalog import Engine
+from domain.errors import StoreNotFound
+from domain.store import store_id_for
+from graphql_api.caller import Caller
+from graphql_api.context import ApiContext
+from graphql_api.errors import quota_exceeded
+from graphql_api.quota import QuotaExceeded
+from graphql_api.schema.fields import mutation
+from graphql_api.schema.lookup import parse_store_id
+from graphql_api.schema.types import StoreEngineEnum, StoreNode
+
+Ctx = Info[ApiContext, None]
+
+
+@strawberry.input
+class CreateStoreInput:
+    name: str
+    engine: StoreEngineEnum  # type: ignore[valid-type]
+    plan: str = "small"
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Repeat a request with the same key to get the same store instead of a second.",
+    )
+    tenant: str | None = strawberry.field(
+        default=None, description="Admin only: the tenant to create the store for."
+    )
+
+
+@strawberry.type
+class CreateStorePayload:
+    store: StoreNode
+    correlation_id: str
+
+
+@strawberry.type
+class DeleteStorePayload:
+    store: StoreNode
+    correlation_id: str
+
+
+@strawberry.type
+class RetryStorePayload:
+    store: StoreNode
+    correlation_id: str
+
+
+def _tenant_for(context: ApiContext, caller: Caller, requested: str | None) -> str:
+    if requested is None or requested == caller.tenant:
+        return caller.tenant
+    context.admin("create a store for another tenant")
+    return requested
+
+
+async def _create(context: ApiContext, caller: Caller, data: CreateStoreInput) -> StoreNode:
+    services = context.services
+    tenant = _tenant_for(context, caller, data.tenant)
+
+    async def create() -> StoreNode:
+        store = await services.call(
+            services.service.create_store, tenant=tenant, name=data.name,
+            engine=Engine(data.engine).value, plan=data.plan, idempotency_key=data.idempotency_key,
+            actor=caller.actor, correlation_id=context.correlation_id,
+        )
+        return StoreNode.from_aggregate(store)
+
+    async def repeats_earlier_request() -> bool:
+        if not data.idempotency_key:
+            return False
+        try:
+            await services.call(
+                services.service.get_store, store_id_for(tenant, data.idempotency_key), tenant=tenant
+            )
+        except StoreNotFound:
+            return False
+        return True
+
+    try:
+        return await services.quota.within(tenant, create, exempt=repeats_earlier_request)
+    except QuotaExceeded as error:
+        raise quota_exceeded(error.tenant, error.used, error.limit) from None
+
+
+@strawberry.type
+class Mutation:
+    @mutation("Orders a new store; it starts REQUESTED and is provisioned.")
+    async def create_store(self, info: Ctx, input: CreateStoreInput) -> CreateStorePayload:
+        caller = info.context.mutating()
+        store = await _create(info.context, caller, input)
+        return CreateStorePayload(store=store, correlation_id=info.context.correlation_id)
+
+    @mutation("Asks for a store to be deleted; it becomes DELETING.")
+    async def delete_store(self, info: Ctx, id: strawberry.ID) -> DeleteStorePayload:
+        caller = info.context.mutating()
+        services = info.context.services
+        store = await services.call(
+            services.service.delete_store, parse_store_id(id), actor=caller.actor,
+            correlation_id=info.context.correlation_id, tenant=caller.scope,
+        )
+        return DeleteStorePayload(
+            store=StoreNode.from_aggregate(store), correlation_id=info.context.correlation_id
+        )
+
+    @mutation("Provisions a FAILED store again from its first step.")
+    async def retry_store(self, info: Ctx, id: strawberry.ID) -> RetryStorePayload:
+        caller = info.context.mutating()
+        services = info.context.services
+        store = await services.call(
+            services.service.retry_store, parse_store_id(id), actor=caller.actor,
+            correlation_id=info.context.correlation_id, tenant=caller.scope,
+        )
+        return RetryStorePayload(
+            store=StoreNode.from_aggregate(store), correlation_id=info.context.correlation_id
+        )

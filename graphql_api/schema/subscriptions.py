@@ -1,0 +1,117 @@
+"""Subscription resolvers: a store's (or all the caller's stores') changes, and the event feed.
+
+Fed by the process's broadcaster (`graphql_api.live`); each resolver joins it with the caller's
+tenant as the topic, so a tenant never receives another tenant's events. `storeEvents` first reads
+the feed from `after`, then continues live, skipping what the catch-up already sent: no gap, no
+duplicate, because sequences only grow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_api.caller import Caller
+from graphql_api.context import ApiContext
+from graphql_api.errors import ApiError, Code
+from graphql_api.live.subscription import Batch, SubscriberDropped, Topic
+from graphql_api.live.subscription import Subscription as LiveSubscription
+from graphql_api.schema.fields import subscription
+from graphql_api.schema.lookup import parse_store_id, visible_store
+from graphql_api.schema.types import StoreEvent, StoreNode
+
+Ctx = Info[ApiContext, None]
+_CATCH_UP_PAGE = 500
+
+
+def _too_slow(error: SubscriberDropped, last: int) -> ApiError:
+    return ApiError(Code.RATE_LIMITED, error.reason, reason="SLOW_SUBSCRIBER", resumeAfter=last)
+
+
+async def _catch_up(
+    context: ApiContext, caller: Caller, store: UUID | None, after: int
+) -> AsyncGenerator[StoreEvent, None]:
+    while True:
+        rows = await context.services.read_model.events(
+            after=after, store_id=store, tenant=caller.scope, limit=_CATCH_UP_PAGE
+        )
+        for row in rows:
+            yield StoreEvent.from_row(row)
+        if len(rows) < _CATCH_UP_PAGE:
+            return
+        after = rows[-1].sequence
+
+
+def _changed_stores(batch: Batch) -> list[StoreNode]:
+    """Each store the batch touched, once, as it is after the batch (in order of first change)."""
+    seen: dict[UUID, None] = dict.fromkeys(row.store_id for row in batch.events)
+    return [StoreNode.from_row(batch.stores[i]) for i in seen if i in batch.stores]
+
+
+@contextlib.asynccontextmanager
+async def _live(context: ApiContext, topic: Topic) -> AsyncIterator[LiveSubscription]:
+    metrics = context.services.metrics
+    async with context.services.broadcaster.subscribe(
+        topic, on_drop=context.close_connection
+    ) as subscription:
+        metrics.subscriptions.inc()
+        try:
+            yield subscription
+        finally:
+            metrics.subscriptions.dec()
+
+
+@strawberry.type
+class Subscription:
+    @subscription(
+        "The store each time it changes (first as it is now), or, without `id`, each "
+        "change of any of the caller's stores. Several events applied together give one update."
+    )
+    async def store_updated(
+        self, info: Ctx, id: strawberry.ID | None = None
+    ) -> AsyncGenerator[StoreNode, None]:
+        context = info.context
+        caller = context.caller()
+        wanted = parse_store_id(id) if id is not None else None
+        async with _live(context, Topic(caller.scope, wanted)) as subscription:
+            # Read after joining: a change in between is then sent twice, never missed.
+            if wanted is not None:
+                yield await visible_store(context, caller, wanted)
+            try:
+                async for batch in subscription.batches():
+                    for store in _changed_stores(batch):
+                        yield store
+            except SubscriberDropped as error:
+                raise _too_slow(error, subscription.start) from None
+
+    @subscription(
+        "Store events after sequence `after` (from the feed), then live ones as they are "
+        "committed, with no gap and no duplicate. Without `after`, only new events; without "
+        "`storeId`, the events of all the caller's stores."
+    )
+    async def store_events(
+        self, info: Ctx, store_id: strawberry.ID | None = None, after: int | None = None
+    ) -> AsyncGenerator[StoreEvent, None]:
+        context = info.context
+        caller = context.caller()
+        wanted = parse_store_id(store_id, "storeId") if store_id is not None else None
+        if wanted is not None:
+            await visible_store(context, caller, wanted)
+        async with _live(context, Topic(caller.scope, wanted)) as subscription:
+            last = subscription.start if after is None else after
+            if after is not None:
+                async for event in _catch_up(context, caller, wanted, after):
+                    yield event
+                    last = event.sequence
+            try:
+                async for batch in subscription.batches():
+                    for row in batch.events:
+                        if row.sequence > last:
+                            yield StoreEvent.from_row(row)
+                            last = row.sequence
+            except SubscriberDropped as error:
+                raise _too_slow(error, last) from None

@@ -1,0 +1,95 @@
+"""Serving the API: builds its services on a pool and runs uvicorn with the broadcaster until stopped.
+
+Used by `storeplane api` and `storeplane up` (as one supervised root task) and by the tests. Signals
+are the supervisor's job, so uvicorn's own signal handling is switched off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import asyncpg
+import uvicorn
+
+from domain.service import StoreService
+from graphql_api.app import create_app
+from graphql_api.config import ApiConfig
+from graphql_api.context import ApiServices
+from graphql_api.live.broadcaster import Broadcaster
+from graphql_api.metrics import ApiMetrics
+from graphql_api.quota import StoreQuota
+from graphql_api.ratelimit import RateLimiter
+from graphql_api.tokens import TokenStore, ensure_schema
+from projections.queries import ReadModel
+
+log = logging.getLogger(__name__)
+
+
+def build_services(
+    *, database_url: str, pool: asyncpg.Pool, service: StoreService, config: ApiConfig
+) -> ApiServices:
+    read_model = ReadModel(pool)
+    metrics = ApiMetrics()
+    return ApiServices(
+        service=service,
+        read_model=read_model,
+        tokens=TokenStore(pool),
+        broadcaster=Broadcaster(
+            database_url, read_model, max_batches=config.subscriber_queue_batches,
+            on_event=metrics.live_event,
+        ),
+        quota=StoreQuota(pool, max_live_stores=config.max_live_stores),
+        rate=RateLimiter(config.mutation_rate_per_second, config.mutation_burst),
+        config=config,
+        metrics=metrics,
+    )
+
+
+async def first_admin_token(tokens: TokenStore) -> str | None:
+    """A new admin token when none exists yet (the first start), else None."""
+    if await tokens.has_admin():
+        return None
+    _, token = await tokens.create(tenant="admin", admin=True, label="first start")
+    return token
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield  # the supervisor owns SIGINT/SIGTERM and sets the stop event
+
+
+@dataclass
+class ApiServer:
+    services: ApiServices
+    host: str = "127.0.0.1"
+    port: int = 8080
+    sock: socket.socket | None = None  # a bound socket (tests bind port 0 and read the port back)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serves until `stop` is set; the broadcaster runs beside uvicorn and stops with it."""
+        await ensure_schema(self.services.read_model.pool)
+        config = uvicorn.Config(
+            create_app(self.services), host=self.host, port=self.port, log_level="warning",
+            ws_max_size=self.services.config.max_body_bytes, lifespan="off",
+        )
+        server = _Server(config)
+        listening = asyncio.create_task(self.services.broadcaster.run(stop), name="broadcaster")
+        serving = asyncio.create_task(server.serve([self.sock] if self.sock else None), name="uvicorn")
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({stopped, listening, serving}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.set()
+            server.should_exit = True
+            await asyncio.gather(serving, listening, stopped, return_exceptions=True)
+            self.services.executor.shutdown(wait=False, cancel_futures=True)
+        for task in (serving, listening):
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error

@@ -115,10 +115,10 @@ def _create_credentials(kube: Kube, namespace: str, engine: str, secret: str) ->
     kube.kubectl("create", "secret", "generic", secret, "-n", namespace, *literals)
 
 
-def _reconciler_install(kube: Kube, engine: str, namespace: str, store: StoreValues, *sets: str) -> None:
+def _reconciler_install(kube: Kube, engine: str, namespace: str, store: StoreValues, *sets: str) -> str:
     chart = CHARTS_DIR / engine
     extra = [arg for assignment in sets for arg in ("--set", assignment)]
-    kube.helm(
+    return kube.helm(
         "upgrade", "--install", store.name, str(chart), "-n", namespace,
         "-f", str(chart / "values-local.yaml"),
         *store.helm_args(), *extra,
@@ -162,7 +162,8 @@ def test_store_installs_reaches_ready_and_upgrades(
                         f"{engine[:4]}-shop-credentials")
     _create_credentials(kube, store_namespace, engine, store.credentials_secret)
 
-    _reconciler_install(kube, engine, store_namespace, store, *sets)
+    installed = _reconciler_install(kube, engine, store_namespace, store, *sets)
+    assert f"http://{store.host}/" in installed, "NOTES.txt should show the store URL"
     _assert_store_ready(kube, store_namespace, store)
     first_jobs = _setup_jobs_complete(kube, store_namespace)
     assert len(first_jobs) == job_count

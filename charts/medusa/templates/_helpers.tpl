@@ -119,6 +119,9 @@ capabilities:
 {{ include "medusa.secretEnv" (dict "root" . "name" "PGPASSWORD" "key" "database-password") }}
 - name: PGCONNECT_TIMEOUT
   value: "5"
+# These containers run as the Medusa uid, which has no passwd entry in the PostgreSQL image.
+- name: HOME
+  value: /tmp
 {{- end }}
 
 {{/* The environment of every container running the Medusa image (server, migrations, seed). */}}

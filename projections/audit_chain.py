@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -182,3 +183,9 @@ async def _either(*events: asyncio.Event) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+async def signed_checkpoint_file(pool: asyncpg.Pool, data_dir: Path) -> SignedCheckpointFile:
+    """This database's signed checkpoint file under `<data_dir>/audit` (its key lives beside it)."""
+    async with pool.acquire() as conn:
+        return SignedCheckpointFile(data_dir / "audit", await database_identity(conn))

@@ -31,3 +31,29 @@ def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:
             service.delete_store(store.id, actor=f"tenant:{tenant}", correlation_id=f"del-{i}")
         stores.append(store)
     return stores
+
+
+def bulk_history(
+    service: StoreService, tenant: str, *, stores: int, events_per_store: int, per_save: int = 50
+) -> int:
+    """Many events fast: each store requested, started and noted many times, `per_save` per write.
+
+    Saved without name reservations (the bulk names are unique anyway), so every event is a store
+    event; returns how many events were appended.
+    """
+    appended = 0
+    for start in range(0, stores, per_save):
+        batch = []
+        for i in range(start, min(stores, start + per_save)):
+            store = Store.request(
+                name=f"bulk-{i}", tenant=tenant, engine="medusa", plan="small", idempotency_key=None,
+                actor="admin:bulk", correlation_id=f"bulk-{i}", plans=service.plans,
+            )
+            store.start_provisioning(actor=SYSTEM, correlation_id=f"bulk-{i}")
+            for k in range(events_per_store - 2):
+                store.note_progress(reason=f"waiting for pods ({k})", actor=SYSTEM,
+                                    correlation_id=f"bulk-{i}")
+            batch.append(store)
+        service.save(*batch)
+        appended += len(batch) * events_per_store
+    return appended

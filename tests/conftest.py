@@ -37,9 +37,7 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-@pytest.fixture(scope="session")
-def database_url(postgres_server: LocalPostgres | None) -> str:
-    """A fresh database with the full schema, so no test sees another session's data."""
+def _fresh_database(postgres_server: LocalPostgres | None) -> str:
     base = os.environ.get("DATABASE_URL") or (postgres_server.url() if postgres_server else "")
     name = f"storeplane_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_with_database(base, "postgres"), autocommit=True) as conn:
@@ -47,6 +45,18 @@ def database_url(postgres_server: LocalPostgres | None) -> str:
     url = _with_database(base, name)
     setup_schema(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: LocalPostgres | None) -> str:
+    """A fresh database with the full schema, so no test sees another session's data."""
+    return _fresh_database(postgres_server)
+
+
+@pytest.fixture
+def private_database_url(postgres_server: LocalPostgres | None) -> str:
+    """A database of this test's own, for tests that must be the only writer or reader of it."""
+    return _fresh_database(postgres_server)
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
+import pytest_asyncio
 
 from domain.service import StoreService
 from domain.store import Store
@@ -20,6 +22,21 @@ from storeplane.local_postgres import LocalPostgres
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SYSTEM = "system:reconciler"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def own_pool(private_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a database no other test (nor any running projection) touches."""
+    pool = await create_pool(private_database_url, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def own_service(private_database_url: str) -> Iterator[StoreService]:
+    service = open_service(private_database_url)
+    yield service
+    service.close()
 
 
 def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:
@@ -47,28 +64,27 @@ async def snapshot(pool: asyncpg.Pool) -> tuple[list[tuple[object, ...]], ...]:
 
 
 async def test_the_live_read_model_equals_a_rebuild_from_event_one(
-    service: StoreService, pool: asyncpg.Pool, tenant: str
+    own_service: StoreService, own_pool: asyncpg.Pool, tenant: str
 ) -> None:
-    make_history(service, tenant, 12)
-    runner = ProjectionRunner(pool, batch_size=7)
+    make_history(own_service, tenant, 12)
+    runner = ProjectionRunner(own_pool, batch_size=7)
     await runner.catch_up()
-    live = await snapshot(pool)
+    live = await snapshot(own_pool)
     assert await runner.rebuild() > 0
-    assert await snapshot(pool) == live
+    assert await snapshot(own_pool) == live
 
 
 async def test_a_restart_mid_stream_applies_nothing_twice(
-    service: StoreService, pool: asyncpg.Pool, tenant: str
+    own_service: StoreService, own_pool: asyncpg.Pool, tenant: str
 ) -> None:
-    await ProjectionRunner(pool).catch_up()
-    stores = make_history(service, tenant, 6)
-    first = ProjectionRunner(pool, batch_size=3)
+    stores = make_history(own_service, tenant, 6)
+    first = ProjectionRunner(own_pool, batch_size=3)
     assert await first.apply_next_batch() == 3
     # A new process takes over where the first stopped (its position is in the tracking row).
-    second = ProjectionRunner(pool, batch_size=4)
+    second = ProjectionRunner(own_pool, batch_size=4)
     await second.catch_up()
-    feed = await ReadModel(pool).events(tenant=tenant, limit=10_000)
-    expected = sum(len(list(service.history(s.id))) for s in stores)
+    feed = await ReadModel(own_pool).events(tenant=tenant, limit=10_000)
+    expected = sum(len(list(own_service.history(s.id))) for s in stores)
     assert len(feed) == expected
     assert len({(r.store_id, r.version) for r in feed}) == expected
 

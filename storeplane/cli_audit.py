@@ -21,6 +21,7 @@ from domain.store import Store
 from projections.audit_chain import ChainProjection, signed_checkpoint_file
 from projections.audit_export import ExportWindow, export_events, ndjson_line
 from projections.audit_history import store_history
+from projections.audit_rebuild import Comparison, rebuild_and_compare
 from projections.audit_schema import ensure_schema
 from projections.audit_verify import Verdict, verify
 from storeplane.cli_support import with_runtime
@@ -133,6 +134,24 @@ def verify_command(args: argparse.Namespace, runtime: Runtime) -> int:
     verdict = _chained(runtime, check, catch_up=not args.no_catch_up)
     _report(verdict, args.json)
     return 0 if verdict.intact else BROKEN_EXIT
+
+
+def verify_rebuild(runtime: Runtime) -> int:
+    """`projections rebuild --verify`: exit 0 if a rebuild equals the live read model, else 3."""
+
+    async def compare(pool: asyncpg.Pool) -> Comparison:
+        return await rebuild_and_compare(pool)
+
+    comparison = runtime.with_pool(compare)
+    print(f"compared {comparison.rows_compared} rows of the live read model with a rebuild from "
+          f"{comparison.position} events")
+    if comparison.identical:
+        print("identical: the live read model is what the events say")
+        return 0
+    print(f"DIFFERENT: {comparison.differing} rows differ; the first ones:")
+    for difference in comparison.shown:
+        print(f"  {difference.describe()}")
+    return BROKEN_EXIT
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,11 +10,14 @@ import time
 import asyncpg
 
 from projections.runner import ProjectionRunner
+from storeplane.cli_audit import verify_rebuild
 from storeplane.cli_support import with_runtime
 from storeplane.runtime import Runtime
 
 
-def rebuild(_: argparse.Namespace, runtime: Runtime) -> int:
+def rebuild(args: argparse.Namespace, runtime: Runtime) -> int:
+    if args.verify:
+        return verify_rebuild(runtime)
     started = time.perf_counter()
 
     async def work(pool: asyncpg.Pool) -> int:
@@ -40,9 +43,15 @@ def run(_: argparse.Namespace, runtime: Runtime) -> int:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     projections = subparsers.add_parser("projections", help="the read model")
     commands = projections.add_subparsers(dest="projections_command", required=True)
-    commands.add_parser(
+    rebuild_parser = commands.add_parser(
         "rebuild", help="rebuild the read model from the first event, in one transaction"
-    ).set_defaults(handler=with_runtime(rebuild))
+    )
+    rebuild_parser.add_argument(
+        "--verify", action="store_true",
+        help="rebuild into a scratch schema instead and compare it row by row with the live read "
+        "model; exit 3 if they differ",
+    )
+    rebuild_parser.set_defaults(handler=with_runtime(rebuild))
     commands.add_parser("run", help="apply new events as they arrive").set_defaults(
         handler=with_runtime(run)
     )

@@ -45,8 +45,19 @@ class DecideConfig:
     wait_interval: timedelta = timedelta(seconds=2)
 
 
+FOUNDATION_STEPS = frozenset(
+    {ProvisioningStep.NAMESPACE, ProvisioningStep.GUARDRAILS, ProvisioningStep.CREDENTIALS}
+)
+
+
 def needs_world(store: StoreSnapshot) -> bool:
     return store.status in OBSERVED_STATUSES
+
+
+def needs_release(store: StoreSnapshot) -> bool:
+    """Whether `decide` may look at the release and workloads; reading them costs a helm process,
+    and while an earlier step is not recorded `decide` chooses that step whatever they are."""
+    return store.status is not StoreStatus.PROVISIONING or store.completed_steps >= FOUNDATION_STEPS
 
 
 def decide(store: StoreSnapshot, world: World | None, now: datetime, config: DecideConfig) -> Action:
@@ -88,6 +99,10 @@ def _release_then_ready(store: StoreSnapshot, world: World, config: DecideConfig
         return RecoverRelease(helm_status=release.helm_status)
     if release.status is ReleaseStatus.UNINSTALLING:
         return Wait(reason=release.reason, after=config.wait_interval)
+    if release.status is ReleaseStatus.OUT_OF_SYNC and store.done(ProvisioningStep.RELEASE):
+        # Our own install did not stick (e.g. values Helm records differently): upgrading again
+        # would only add revisions, so fail this attempt and let the retry limit end it.
+        return GiveUp(Step.RELEASE, release.reason, permanent=False)
     if release.status is not ReleaseStatus.IN_SYNC:
         return InstallRelease()
     if not store.done(ProvisioningStep.RELEASE):

@@ -99,10 +99,20 @@ class Helm:
         parsed: dict[str, Any] = json.loads(output)
         return parsed
 
-    async def history(self, release: str, namespace: str) -> list[dict[str, Any]]:
+    async def release(self, release: str, namespace: str) -> dict[str, Any] | None:
+        """`helm status` (state, revision, user-supplied values) plus the chart (`name-version`),
+        which only the history reports; None when there is no release."""
+        status = await self.status(release, namespace)
+        if status is None:
+            return None
+        latest = await self.history(release, namespace, limit=1)
+        status["chart_id"] = latest[-1].get("chart", "") if latest else ""
+        return status
+
+    async def history(self, release: str, namespace: str, *, limit: int = 256) -> list[dict[str, Any]]:
         try:
             output = await self.run(
-                ["history", release, "-n", namespace, "-o", "json", "--max", "256"],
+                ["history", release, "-n", namespace, "-o", "json", "--max", str(limit)],
                 limit=QUICK_TIMEOUT,
             )
         except HelmError as error:

@@ -27,9 +27,9 @@ Record = Callable[[Store, Stamp], None]
 
 @dataclass(frozen=True)
 class Recorded:
-    """The action changed (or confirmed) the world; record this, then decide again."""
+    """The action changed (or confirmed) the world; record this (if anything), then decide again."""
 
-    record: Record
+    record: Record | None
     summary: str
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from reconciler.charts import ChartSource
 
@@ -37,6 +38,9 @@ class ReconcilerSettings:
     stuck_release_grace: timedelta = timedelta(seconds=30)
     shutdown_grace: timedelta = timedelta(seconds=20)
     kube_request_timeout: timedelta = timedelta(seconds=10)
+    helm_binary: str = "helm"
+    # HELM_{CONFIG,CACHE,DATA}_HOME for our helm processes; None keeps the user's.
+    helm_home: Path | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Pods in namespaces matching this selector (the ingress controller) may reach every store.
     ingress_namespace_labels: tuple[tuple[str, str], ...] = (
@@ -44,8 +48,11 @@ class ReconcilerSettings:
     )
 
     @classmethod
-    def from_env(cls, *, charts: ChartSource, base_domain: str) -> ReconcilerSettings:
-        """Reads the STOREPLANE_RECONCILER_* variables; anything unset keeps its default."""
+    def from_env(
+        cls, *, charts: ChartSource, base_domain: str, helm_binary: str | None = None,
+        helm_home: Path | None = None,
+    ) -> ReconcilerSettings:
+        """Reads the STOREPLANE_* reconciler variables; anything unset keeps its default."""
         defaults = cls(charts=charts, base_domain=base_domain)
         ingress = os.environ.get("STOREPLANE_INGRESS_NAMESPACE")
         return cls(
@@ -54,6 +61,8 @@ class ReconcilerSettings:
             concurrency=int(os.environ.get("STOREPLANE_RECONCILER_CONCURRENCY", defaults.concurrency)),
             helm_timeout=_seconds("STOREPLANE_HELM_TIMEOUT_SECONDS", defaults.helm_timeout),
             resync_interval=_seconds("STOREPLANE_RESYNC_SECONDS", defaults.resync_interval),
+            helm_binary=helm_binary or os.environ.get("STOREPLANE_HELM", "helm"),
+            helm_home=helm_home,
             ingress_namespace_labels=(
                 (("kubernetes.io/metadata.name", ingress),) if ingress
                 else defaults.ingress_namespace_labels

@@ -128,6 +128,12 @@ CASES = [
         world(release=replace(DEPLOYED, status=ReleaseStatus.OUT_OF_SYNC)), InstallRelease(),
     ),
     Case(
+        "still out of sync after our own install: fail the attempt instead of upgrading forever",
+        store(PROVISIONING, ALL_STEPS),
+        world(release=replace(DEPLOYED, status=ReleaseStatus.OUT_OF_SYNC, reason="values differ")),
+        GiveUp(Step.RELEASE, "values differ", permanent=False),
+    ),
+    Case(
         "failed release: upgrade --install again", store(PROVISIONING, BEFORE_RELEASE),
         world(release=replace(DEPLOYED, status=ReleaseStatus.FAILED)), InstallRelease(),
     ),

@@ -1,0 +1,217 @@
+"""The reconciler's main loop: wake, claim stores that need work, run a bounded number of workers.
+
+Fed by the projection's NOTIFY on `storeplane_read_model` (sub-second reaction), a periodic poll
+as a safety net, and the worker verdicts' own timers (retry_at, waits, drift resyncs); feeds each
+claimed store to a `Worker`. Leases are renewed while work runs; a lease lost (or a database out
+of reach for too long) cancels its work, and stopping hands every store back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from projections.schema import READ_MODEL_CHANNEL
+from reconciler.backoff import retry_delay
+from reconciler.leases import Claim, Leases
+from reconciler.settings import ReconcilerSettings
+from reconciler.worker import Verdict, Worker, utc_now
+
+log = logging.getLogger(__name__)
+
+LISTEN_RETRY_SECONDS = 1.0
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
+
+
+class Dispatcher:
+    def __init__(
+        self, *, pool: asyncpg.Pool, worker: Worker, settings: ReconcilerSettings, holder: str | None = None
+    ) -> None:
+        self.pool = pool
+        self.worker = worker
+        self.settings = settings
+        self.leases = Leases(pool, holder=holder or holder_name(), ttl=settings.lease_ttl)
+        self.running: dict[UUID, asyncio.Task[None]] = {}
+        self.timers: list[datetime] = []
+        self.wake = asyncio.Event()
+        self.stopping = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("reconciler %s started (concurrency %d)", self.leases.holder, self.settings.concurrency)
+        async with self._listening(), self._renewing():
+            try:
+                while not stop.is_set():
+                    self.wake.clear()
+                    await self._fill()
+                    await self._sleep(stop)
+            finally:
+                await self._drain()
+        log.info("reconciler %s stopped", self.leases.holder)
+
+    async def _fill(self) -> None:
+        """Claims stores for every free slot; repeats while a claim comes back full."""
+        while (free := self.settings.concurrency - len(self.running)) > 0:
+            try:
+                claims = await self.leases.claim(free)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("claiming work failed: %s", error)
+                return
+            for claim in claims:
+                self._start(claim)
+            if len(claims) < free:
+                return
+
+    def _start(self, claim: Claim) -> None:
+        task = asyncio.create_task(self._work(claim), name=f"reconcile {claim.store_id}")
+        self.running[claim.store_id] = task
+
+        def finished(_: asyncio.Task[None]) -> None:
+            self.running.pop(claim.store_id, None)
+            self.wake.set()
+
+        task.add_done_callback(finished)
+
+    async def _work(self, claim: Claim) -> None:
+        verdict: Verdict | None = None
+        try:
+            verdict = await self.worker.reconcile(claim.store_id, stopping=self.stopping)
+        except Exception:
+            log.exception("store=%s reconcile crashed; handing it back", claim.store_id)
+        finally:
+            await self._hand_back(claim, verdict)
+
+    async def _hand_back(self, claim: Claim, verdict: Verdict | None) -> None:
+        try:
+            if verdict is not None and verdict.gone:
+                await self.leases.forget(claim.store_id)
+                return
+            if verdict is None or verdict.failed:  # crashed, cancelled, or failed without retry state
+                failures = claim.failures + 1
+                delay = retry_delay(failures, self.settings.retry, random.random())
+                version = verdict.version if verdict else 0
+                await self.leases.release(
+                    claim.store_id, version=version, not_before=utc_now() + delay, failures=failures
+                )
+                self._remember(utc_now() + delay)
+                return
+            await self.leases.release(
+                claim.store_id, version=verdict.version, not_before=verdict.look_again_at, failures=0
+            )
+            if verdict.look_again_at is not None:
+                self._remember(verdict.look_again_at)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("store=%s lease release failed (it will expire): %s", claim.store_id, error)
+
+    def _remember(self, when: datetime) -> None:
+        heapq.heappush(self.timers, when)
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        now = utc_now()
+        while self.timers and self.timers[0] <= now:
+            heapq.heappop(self.timers)
+        timeout = self.settings.poll_interval.total_seconds()
+        if self.timers:
+            timeout = min(timeout, (self.timers[0] - now).total_seconds())
+        waiters = [asyncio.ensure_future(e.wait()) for e in (self.wake, stop)]
+        try:
+            await asyncio.wait(waiters, timeout=max(timeout, 0.01), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _drain(self) -> None:
+        """Lets in-flight work finish its current action, then cancels what is left; every lease is
+        handed back so another process (or the next start) resumes at once."""
+        self.stopping.set()
+        if self.running:
+            log.info("stopping: waiting for %d stores to reach a safe point", len(self.running))
+            _, pending = await asyncio.wait(
+                list(self.running.values()), timeout=self.settings.shutdown_grace.total_seconds()
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self.leases.release_all()
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._renew_forever(), name="lease renewal")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _renew_forever(self) -> None:
+        ttl = self.settings.lease_ttl.total_seconds()
+        last_renewed = time.monotonic()
+        while True:
+            await asyncio.sleep(ttl / 3)
+            held = list(self.running)
+            try:
+                kept = await self.leases.renew(held)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                if time.monotonic() - last_renewed > ttl * 2 / 3:
+                    log.error("cannot renew leases (%s); stopping all work before they expire", error)
+                    self._cancel(held)
+                continue
+            last_renewed = time.monotonic()
+            self._cancel([store_id for store_id in held if store_id not in kept])
+
+    def _cancel(self, store_ids: list[UUID]) -> None:
+        for store_id in store_ids:
+            task = self.running.get(store_id)
+            if task is not None:
+                log.warning("store=%s lease lost; cancelling its work", store_id)
+                task.cancel()
+
+    @contextlib.asynccontextmanager
+    async def _listening(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._listen_forever(), name="listen read model")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _listen_forever(self) -> None:
+        """Holds a LISTEN connection, reconnecting after a database restart (polling covers gaps)."""
+        while True:
+            try:
+                await self._listen_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("LISTEN %s failed: %s; retrying", READ_MODEL_CHANNEL, error)
+            await asyncio.sleep(LISTEN_RETRY_SECONDS)
+
+    async def _listen_once(self) -> None:
+        closed = asyncio.Event()
+
+        def notified(*_: object) -> None:
+            self.wake.set()
+
+        async with self.pool.acquire() as conn:
+            conn.add_termination_listener(lambda _: closed.set())
+            await conn.add_listener(READ_MODEL_CHANNEL, notified)
+            self.wake.set()  # anything that happened while we were not listening
+            try:
+                await closed.wait()
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.remove_listener(READ_MODEL_CHANNEL, notified)

@@ -1,0 +1,40 @@
+"""The reconciler's entry point: `run_reconciler(stop, ...)`, one root task for the supervisor.
+
+Fed by the composition root (`storeplane up`, `storeplane reconciler`, tests) with a database pool,
+the application service, the settings and how to reach the cluster; runs until `stop` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from domain.service import StoreService
+from reconciler.context import Cluster
+from reconciler.dispatcher import Dispatcher
+from reconciler.helm import Helm
+from reconciler.kube import KubeAccess
+from reconciler.records import StoreRecords
+from reconciler.schema import ensure_schema
+from reconciler.settings import ReconcilerSettings
+from reconciler.worker import Worker
+
+
+async def run_reconciler(
+    stop: asyncio.Event,
+    *,
+    pool: asyncpg.Pool,
+    service: StoreService,
+    settings: ReconcilerSettings,
+    kube_config: KubeAccess,
+    holder: str | None = None,
+) -> None:
+    await ensure_schema(pool)
+    helm = Helm(binary=settings.helm_binary, kubeconfig=kube_config.kubeconfig, home=settings.helm_home)
+    async with kube_config.connect(request_timeout=settings.kube_request_timeout) as kube:
+        worker = Worker(
+            records=StoreRecords(service), cluster=Cluster(kube=kube, helm=helm), settings=settings,
+            plans=service.plans,
+        )
+        await Dispatcher(pool=pool, worker=worker, settings=settings, holder=holder).run(stop)

@@ -1,0 +1,34 @@
+"""The reconciler's own table: who works on which store, and when to look at it again.
+
+Created idempotently by `ensure_schema` (the reconciler's entry point calls it; `setup_schema` may
+too, with `DDL`). Read and written only by `leases.py`.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+SCHEMA = "reconciler"
+LEASES = f"{SCHEMA}.leases"
+# Serialises concurrent first starts: CREATE ... IF NOT EXISTS is not race-free.
+_LOCK_KEY = 7461005
+
+DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {LEASES} (
+    store_id uuid PRIMARY KEY,
+    holder text,                          -- the process working on the store; NULL when released
+    expires_at timestamptz NOT NULL,      -- a holder that stops renewing loses the store then
+    done_version integer NOT NULL DEFAULT 0,  -- the store version the last holder left it at
+    not_before timestamptz,               -- look again then (wait, backoff, drift resync)
+    failures integer NOT NULL DEFAULT 0,  -- consecutive failures not tracked by the store itself
+    claims bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS leases_holder ON {LEASES} (holder) WHERE holder IS NOT NULL;
+"""
+
+
+async def ensure_schema(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+        await conn.execute(DDL)

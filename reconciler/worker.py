@@ -1,0 +1,176 @@
+"""Reconciling one store: observe → decide → act, repeated until the store needs nothing now.
+
+Fed by the dispatcher with a store id it holds the lease of; reads the store from the event store,
+the world from the cluster, and records each outcome through the application service. Returns a
+`Verdict`: when to look at the store again, which the dispatcher keeps with the lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import UUID
+
+from domain.catalog import PlanCatalog
+from domain.errors import ConcurrentModification, IllegalTransition
+from domain.store import Store, StoreStatus
+from reconciler import actions
+from reconciler.backoff import RetryAt, after_failure
+from reconciler.context import Cluster, StoreContext
+from reconciler.decide import DecideConfig, decide, needs_world
+from reconciler.observe import observe
+from reconciler.outcomes import Failed, Finished, Outcome, Recorded, Settled, Stamp, Waiting
+from reconciler.records import StoreRecords
+from reconciler.settings import ReconcilerSettings
+from reconciler.snapshot import StoreSnapshot
+
+log = logging.getLogger(__name__)
+
+# Enough for every step of a provisioning plus conflicts; a store that needs more is handed back,
+# so one store can never keep a worker slot forever.
+MAX_ROUNDS = 30
+NOTED = frozenset({StoreStatus.PROVISIONING, StoreStatus.DELETING})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a worker leaves a store."""
+
+    version: int
+    look_again_at: datetime | None  # None: only when the store changes
+    gone: bool = False  # deleted or unknown: forget it
+    failed: bool = False  # a failure whose retry state is not in the store (deletion): back off
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Worker:
+    records: StoreRecords
+    cluster: Cluster
+    settings: ReconcilerSettings
+    plans: PlanCatalog
+    clock: Callable[[], datetime] = utc_now
+    jitter: Callable[[], float] = field(default=random.random)
+
+    @property
+    def decide_config(self) -> DecideConfig:
+        return DecideConfig(
+            resync_interval=self.settings.resync_interval,
+            stuck_release_grace=self.settings.stuck_release_grace,
+        )
+
+    async def reconcile(self, store_id: UUID, *, stopping: asyncio.Event) -> Verdict:
+        snapshot = await self.records.load(store_id)
+        for _ in range(MAX_ROUNDS):
+            if snapshot is None or snapshot.status is StoreStatus.DELETED:
+                return Verdict(snapshot.version if snapshot else 0, None, gone=True)
+            outcome = await self._round(snapshot)
+            try:
+                settled = await self._settle(snapshot, outcome)
+            except (ConcurrentModification, IllegalTransition) as conflict:
+                # The store changed under us (e.g. deleted mid-provision): drop the stale outcome.
+                _log(snapshot, "conflict", str(conflict))
+                snapshot = await self.records.load(store_id)
+                continue
+            if isinstance(settled, Verdict):
+                return settled
+            snapshot = settled
+            if snapshot.status is StoreStatus.READY:
+                return Verdict(snapshot.version, self.clock() + self.settings.resync_interval)
+            if stopping.is_set():
+                return Verdict(snapshot.version, self.clock())
+        version = snapshot.version if snapshot else 0
+        return Verdict(version, self.clock() + self.decide_config.wait_interval)
+
+    async def _round(self, snapshot: StoreSnapshot) -> Outcome:
+        ctx = StoreContext(snapshot, self.cluster, self.settings, self.plans)
+        world = await observe(ctx) if needs_world(snapshot) else None
+        action = decide(snapshot, world, self.clock(), self.decide_config)
+        outcome = await actions.run(ctx, action)
+        _log(snapshot, type(action).__name__, _describe(outcome))
+        return outcome
+
+    async def _settle(self, snapshot: StoreSnapshot, outcome: Outcome) -> StoreSnapshot | Verdict:
+        now = self.clock()
+        match outcome:
+            case Recorded(record=None):
+                return snapshot
+            case Recorded(record=record) if record is not None:
+                return await self.records.record(snapshot, record)
+            case Finished():
+                await self.records.finish_deletion(snapshot)
+                return Verdict(snapshot.version + 1, None, gone=True)
+            case Waiting(reason=reason, after=after):
+                snapshot = await self._note(snapshot, reason)
+                return Verdict(snapshot.version, now + after)
+            case Settled(after=after):
+                return Verdict(snapshot.version, now + after if after is not None else None)
+            case Failed():
+                return await self._failed(snapshot, outcome, now)
+        raise AssertionError(f"unhandled outcome {outcome!r}")
+
+    async def _failed(self, snapshot: StoreSnapshot, failure: Failed, now: datetime) -> Verdict:
+        if snapshot.status is not StoreStatus.PROVISIONING:
+            snapshot = await self._note(snapshot, f"{failure.step}: {failure.reason}; retrying")
+            return Verdict(snapshot.version, None, failed=True)
+        decision = after_failure(
+            attempts_so_far=snapshot.attempt, permanent=failure.permanent, now=now,
+            policy=self.settings.retry, jitter=self.jitter(),
+        )
+        step, reason = failure.step.value, failure.reason
+        if isinstance(decision, RetryAt):
+            def retry(store: Store, stamp: Stamp) -> None:
+                store.record_attempt_failed(
+                    step=step, reason=reason, retry_at=decision.when, actor=stamp.actor,
+                    correlation_id=stamp.correlation_id,
+                )
+
+            recorded = await self.records.record(snapshot, retry)
+            return Verdict(recorded.version, decision.when)
+
+        def fail(store: Store, stamp: Stamp) -> None:
+            store.record_failed(
+                step=step, reason=reason, retryable=decision.retryable, actor=stamp.actor,
+                correlation_id=stamp.correlation_id,
+            )
+
+        recorded = await self.records.record(snapshot, fail)
+        return Verdict(recorded.version, None)
+
+    async def _note(self, snapshot: StoreSnapshot, reason: str) -> StoreSnapshot:
+        """Shows the user what the store waits for; a no-op when the reason has not changed."""
+        if not reason or snapshot.status not in NOTED:
+            return snapshot
+
+        def note(store: Store, stamp: Stamp) -> None:
+            store.note_progress(reason=reason, actor=stamp.actor, correlation_id=stamp.correlation_id)
+
+        return await self.records.record(snapshot, note)
+
+
+def _describe(outcome: Outcome) -> str:
+    match outcome:
+        case Recorded(summary=summary):
+            return summary
+        case Failed(step=step, reason=reason, permanent=permanent):
+            return f"{'permanent' if permanent else 'temporary'} failure at {step}: {reason}"
+        case Waiting(reason=reason, after=after):
+            return f"waiting {after.total_seconds():.1f}s {reason}".rstrip()
+        case Settled(after=after):
+            return "in sync" if after is None else f"in sync; next check in {after.total_seconds():.0f}s"
+    return "finished"
+
+
+def _log(snapshot: StoreSnapshot, action: str, outcome: str) -> None:
+    log.info(
+        "store=%s correlation_id=%s status=%s action=%s outcome=%r",
+        snapshot.id, snapshot.correlation_id, snapshot.status.value, action, outcome,
+    )
+

@@ -167,7 +167,9 @@ def kubectl(target: Cluster, *args: str, stdin: str | None = None, timeout: floa
 def up(target: Cluster, *, nodes: int = DEFAULT_NODES) -> Cluster:
     """Create (or restart) the cluster, add fake nodes and the default StorageClass."""
     stage_documents, storage_class = _kwok_manifests(target)
-    create = ["create", "cluster", "--kubeconfig=", "--wait=60s"]  # never touch ~/.kube/config
+    # --kubeconfig= : never touch ~/.kube/config. --timeout bounds kwokctl's own wait for
+    # the apiserver (2 min, after which it only warns); wait_ready below does the rest.
+    create = ["create", "cluster", "--kubeconfig=", "--timeout=60s"]
     if not _exists(target):
         create.append(f"--config={_write_input_config(target, stage_documents)}")
     elif not status(target).api_ready:
@@ -175,6 +177,7 @@ def up(target: Cluster, *, nodes: int = DEFAULT_NODES) -> Cluster:
         # create starts every component afresh on the existing state.
         _kwokctl(target, "stop", "cluster", step=f"kwokctl stop cluster {target.name}")
     _kwokctl(target, *create, step=f"kwokctl create cluster {target.name}")
+    wait_ready(target, nodes=0)
     _kwokctl(target, "scale", "node", f"--replicas={nodes}", step="kwokctl scale node")
     kubectl(target, "apply", "-f", "-", stdin=storage_class)
     wait_ready(target, nodes=nodes)
@@ -188,6 +191,9 @@ def wait_ready(target: Cluster, *, nodes: int, timeout: float = READY_TIMEOUT_SE
         current = status(target)
         if current.api_ready and current.ready_nodes >= nodes:
             return
+        dead = dead_components(target)
+        if dead:
+            raise ClusterError(f"cluster {target.name}: {', '.join(dead)} exited\n{log_tail(target)}")
         if time.monotonic() > deadline:
             raise ClusterError(
                 f"cluster {target.name} not ready after {timeout:.0f}s "
@@ -195,6 +201,16 @@ def wait_ready(target: Cluster, *, nodes: int, timeout: float = READY_TIMEOUT_SE
                 f"{log_tail(target)}"
             )
         time.sleep(0.5)
+
+
+def dead_components(target: Cluster) -> list[str]:
+    """Components whose process (per kwokctl's pid files) is no longer running."""
+    dead = []
+    for pid_file in sorted((target.state_dir / "pids").glob("*.pid")):
+        pid = pid_file.read_text().strip()
+        if not pid.isdigit() or not Path(f"/proc/{pid}").exists():
+            dead.append(pid_file.stem)
+    return dead
 
 
 def _exists(target: Cluster) -> bool:

@@ -22,6 +22,10 @@ describe("stepViews", () => {
     expect(stepViews(store).every((s) => s.state === "done")).toBe(true);
   });
 
+  it("shows every step waiting until the reconciler picks a requested store up", () => {
+    expect(stepViews(aStore({ status: "REQUESTED" })).every((s) => s.state === "waiting")).toBe(true);
+  });
+
   it("shows nothing under way while a store is being deleted", () => {
     const store = withSteps(aStore({ status: "DELETING" }), ["namespace"]);
     expect(stepViews(store).some((s) => s.state === "active")).toBe(false);

@@ -18,7 +18,8 @@ export function stepViews(store: Pick<Store, "status" | "steps">): StepView[] {
     if (frontierSeen) return { name, state: "waiting" };
     frontierSeen = true;
     if (store.status === "FAILED") return { name, state: "failed" };
-    if (store.status === "PROVISIONING" || store.status === "REQUESTED") return { name, state: "active" };
+    // A requested store waits for the reconciler to pick it up; nothing is under way yet.
+    if (store.status === "PROVISIONING") return { name, state: "active" };
     return { name, state: "waiting" };
   });
 }

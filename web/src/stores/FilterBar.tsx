@@ -26,7 +26,7 @@ export function FilterBar({ filters, onChange }: { filters: StoreFilters; onChan
         <input id="filter-search" type="search" value={search} onChange={(event) => setSearch(event.target.value)} />
       </div>
       <div className="field">
-        <label htmlFor="filter-status">Status</label>
+        <label htmlFor="filter-status">Filter by status</label>
         <select
           id="filter-status"
           value={filters.status ?? ""}
@@ -41,7 +41,7 @@ export function FilterBar({ filters, onChange }: { filters: StoreFilters; onChan
         </select>
       </div>
       <div className="field">
-        <label htmlFor="filter-engine">Engine</label>
+        <label htmlFor="filter-engine">Filter by engine</label>
         <select
           id="filter-engine"
           value={filters.engine ?? ""}

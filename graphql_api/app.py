@@ -7,6 +7,7 @@ with the caller read from its bearer token (HTTP header, or the websocket `conne
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_api.bodylimit import BodySizeLimit
@@ -29,7 +30,16 @@ log = logging.getLogger(__name__)
 _CORRELATION_HEADER = "x-correlation-id"
 
 
+class _WebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return  # we closed it (a dropped subscriber): messages still in flight have nowhere to go
+        await super().send_json(message)
+
+
 class StoreplaneGraphQL(GraphQL[ApiContext, None]):
+    websocket_adapter_class = _WebSocketAdapter
+
     def __init__(self, services: ApiServices) -> None:
         config = services.config
         super().__init__(

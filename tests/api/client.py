@@ -84,7 +84,7 @@ class Subscriber:
 async def subscribed(api: Api, query: str, variables: dict[str, Any] | None = None,
                      token: str | None = None, *, slow: bool = False) -> AsyncIterator[Subscriber]:
     """A subscription over a real websocket. `slow` makes a reader that stops reading when told to:
-    a tiny receive buffer and no read-ahead, so the server's writes to it soon block."""
+    a tiny receive buffer, no read-ahead and no compression, so the server's writes soon block."""
     sock = None
     if slow:
         sock = socket.socket()
@@ -93,7 +93,8 @@ async def subscribed(api: Api, query: str, variables: dict[str, Any] | None = No
         sock.connect((host, int(port)))
         sock.setblocking(False)
     async with connect(api.ws_url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                       sock=sock, max_queue=1 if slow else 16) as ws:
+                       sock=sock, max_queue=1 if slow else 16,
+                       compression=None if slow else "deflate") as ws:
         subscriber = Subscriber(ws)
         await subscriber.start(query, variables or {}, token)
         yield subscriber

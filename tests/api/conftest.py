@@ -33,13 +33,19 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def serving(database_url: str, service: StoreService, config: ApiConfig,
-                  *, runner: bool = True) -> AsyncIterator[Running]:
-    """The API (and, unless told otherwise, a projection runner) until the block ends."""
+                  *, runner: bool = True, send_buffer: int | None = None) -> AsyncIterator[Running]:
+    """The API (and, unless told otherwise, a projection runner) until the block ends.
+
+    `send_buffer` fixes the kernel send buffer of every accepted connection (Linux: inherited from
+    the listening socket), so a reader that stops reading blocks the server's writes soon.
+    """
     pool = await create_pool(database_url, max_size=20)
     await ensure_schema(pool)
     stop = asyncio.Event()
     services = build_services(database_url=database_url, pool=pool, service=service, config=config)
     sock = socket.socket()
+    if send_buffer is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     tasks = [asyncio.create_task(ApiServer(services, sock=sock).run(stop))]

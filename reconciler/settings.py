@@ -60,6 +60,8 @@ class ReconcilerSettings:
             base_domain=base_domain,
             concurrency=int(os.environ.get("STOREPLANE_RECONCILER_CONCURRENCY", defaults.concurrency)),
             helm_timeout=_seconds("STOREPLANE_HELM_TIMEOUT_SECONDS", defaults.helm_timeout),
+            lease_ttl=_seconds("STOREPLANE_LEASE_SECONDS", defaults.lease_ttl),
+            stuck_release_grace=_seconds("STOREPLANE_STUCK_RELEASE_SECONDS", defaults.stuck_release_grace),
             resync_interval=_seconds("STOREPLANE_RESYNC_SECONDS", defaults.resync_interval),
             helm_binary=helm_binary or os.environ.get("STOREPLANE_HELM", "helm"),
             helm_home=helm_home,

@@ -100,8 +100,9 @@ async def wait_for(
     raise AssertionError(f"timed out after {within:.0f}s waiting for {what}; last row: {row}")
 
 
-def status_is(*statuses: str) -> Callable[[StoreRow], bool]:
-    return lambda row: row.status in statuses
+def status_is(*statuses: str, after_version: int = 0) -> Callable[[StoreRow], bool]:
+    """The store has one of `statuses`, in a version after `after_version` (e.g. a retry's)."""
+    return lambda row: row.version > after_version and row.status in statuses
 
 
 @dataclass(frozen=True)

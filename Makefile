@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck check bench clean
+.PHONY: up test lint typecheck check bench clean cluster-binaries
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 up: $(STAMP)
 	$(BIN)/storeplane up $(ARGS)
 
+## Kubernetes, etcd, kwok and helm compiled from Go modules; cached outside the checkout.
+cluster-binaries: $(STAMP)
+	$(BIN)/python -m storeplane.localcluster.build
+
 ## Install everything and run the whole test suite, then lint and type-check.
-test: $(STAMP)
+test: $(STAMP) cluster-binaries
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -28,8 +32,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.run_all
+bench: $(STAMP) cluster-binaries
+	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

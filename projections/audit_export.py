@@ -1,6 +1,6 @@
 """`audit export`: every stored event in a time window as NDJSON, streamed in constant memory.
 
-Fed by the events table through a server-side cursor (asyncpg, inside one REPEATABLE READ
+Fed by the events table through a server-side cursor read in chunks (asyncpg, inside one REPEATABLE READ
 read-only transaction, so the export is one consistent snapshot however long it runs); feeds a
 `write` callable one line at a time, so memory does not grow with the history's size.
 
@@ -23,9 +23,9 @@ import asyncpg
 from domain.service import EVENTS_TABLE
 from projections.audit_records import audit_query, record_from_row
 from projections.audit_schema import CHAIN_TABLE
+from projections.audit_stream import chunks
 
 _OCCURRED_AT = "(convert_from(e.state, 'UTF8')::jsonb #>> '{timestamp,_data_}')::timestamptz"
-_PREFETCH = 1000
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ async def export_events(
     query = audit_query(f"public.{EVENTS_TABLE}", CHAIN_TABLE, where)
     count = 0
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        async for row in conn.cursor(query, *arguments, prefetch=_PREFETCH):
-            write(ndjson_line(record_from_row(row)))
-            count += 1
+        async for rows in chunks(conn, query, *arguments):
+            for row in rows:
+                write(ndjson_line(record_from_row(row)))
+            count += len(rows)
     return count

@@ -19,23 +19,23 @@ from dataclasses import dataclass
 import asyncpg
 
 from domain.service import EVENTS_TABLE
+from projections.audit_chain import CHAIN_COLUMNS
 from projections.audit_hashing import StoredRow, state_digest
 from projections.audit_schema import CHAIN_PROJECTION, CHAIN_TABLE, CHECKPOINT_TABLE, TRACKING_TABLE
 from projections.audit_signed_checkpoint import Checkpoint, ForgedCheckpoint, SignedCheckpointFile
+from projections.audit_stream import chunks
 from projections.audit_walk import Break, BreakKind, ChainRow, GlobalWalk, Mismatch, StoreChains
 from projections.postgres_view import Connection
 
 _WALK = f"""
-SELECT notification_id,
-       e.originator_id AS e_originator_id, e.originator_version AS e_originator_version,
-       e.topic AS e_topic, e.state AS e_state,
-       c.ordinal, c.originator_id, c.originator_version, c.topic, c.state_digest, c.store_hash,
-       c.global_hash
+SELECT notification_id, e.originator_id, e.originator_version, e.topic, e.state,
+       notification_id, c.ordinal, c.originator_id, c.originator_version, c.topic, c.state_digest,
+       c.store_hash, c.global_hash
 FROM public.{EVENTS_TABLE} e FULL JOIN {CHAIN_TABLE} c USING (notification_id)
 ORDER BY notification_id
 """
-_STORE_CHAINS = f"SELECT * FROM {CHAIN_TABLE} ORDER BY originator_id, originator_version"
-_PREFETCH = 5000
+_STORE_CHAINS = (f"SELECT {', '.join(CHAIN_COLUMNS)} FROM {CHAIN_TABLE} "
+                 f"ORDER BY originator_id, originator_version")
 
 
 @dataclass(frozen=True)
@@ -52,18 +52,18 @@ class Verdict:
 
 
 def _event(record: asyncpg.Record) -> StoredRow | None:
-    if record["e_originator_id"] is None:
+    # By position (the order of _WALK's columns): by name costs a lookup per field per row.
+    if record[1] is None:
         return None
-    return StoredRow(int(record["notification_id"]), record["e_originator_id"],
-                     int(record["e_originator_version"]), record["e_topic"], bytes(record["e_state"]))
+    return StoredRow(record[0], record[1], record[2], record[3], record[4])
 
 
 def _chain(record: asyncpg.Record) -> ChainRow | None:
-    if record["originator_id"] is None:
+    """From a row whose last eight columns are the chain table's, in `CHAIN_COLUMNS` order."""
+    values = tuple(record)[-8:]
+    if values[2] is None:
         return None
-    return ChainRow(int(record["notification_id"]), int(record["ordinal"]), record["originator_id"],
-                    int(record["originator_version"]), record["topic"], bytes(record["state_digest"]),
-                    bytes(record["store_hash"]), bytes(record["global_hash"]))
+    return ChainRow(*values)
 
 
 async def _checkpoints(
@@ -124,12 +124,12 @@ class _Walker:
         return None
 
     async def run(self) -> Break | Mismatch | None:
-        async for record in self.conn.cursor(_WALK, prefetch=_PREFETCH):
-            notification_id = int(record["notification_id"])
-            if broken := await self.settle_before(notification_id):
-                return broken
-            if finding := self.walk.row(_event(record), _chain(record)):
-                return finding
+        async for rows in chunks(self.conn, _WALK):
+            for record in rows:
+                if broken := await self.settle_before(record[0]):
+                    return broken
+                if finding := self.walk.row(_event(record), _chain(record)):
+                    return finding
         return await self.settle_before(None) or self.walk.finish()
 
 
@@ -161,11 +161,12 @@ async def _classify(conn: Connection, mismatch: Mismatch) -> Break:
 
 async def _store_chains(conn: Connection) -> Break | None:
     chains = StoreChains()
-    async for record in conn.cursor(_STORE_CHAINS, prefetch=_PREFETCH):
-        row = _chain(record)
-        assert row is not None
-        if broken := chains.row(row):
-            return broken
+    async for rows in chunks(conn, _STORE_CHAINS):
+        for record in rows:
+            row = _chain(record)
+            assert row is not None
+            if broken := chains.row(row):
+                return broken
     return None
 
 

@@ -30,7 +30,6 @@ from projections.audit_hashing import (
     StoredRow,
     chained,
     link_bytes,
-    row_link,
     state_digest,
     store_genesis,
 )
@@ -185,15 +184,17 @@ class GlobalWalk:
             return self._ordinal_gap(event, recorded)
         same_identity = (event.originator_id, event.originator_version) == (
             recorded.originator_id, recorded.originator_version)
-        if not same_identity or event.topic != recorded.topic or (
-            state_digest(event.state) != recorded.state_digest
-        ):
+        digest = state_digest(event.state)
+        if not same_identity or event.topic != recorded.topic or digest != recorded.state_digest:
             return Mismatch(event, recorded)
-        if chained(self.head, row_link(event)) != recorded.global_hash:
+        # The event equals its record, so the event's link is the record's: hash it once.
+        head = chained(self.head, link_bytes(event.notification_id, event.originator_id,
+                                             event.originator_version, event.topic, digest))
+        if head != recorded.global_hash:
             return Break(BreakKind.CHANGED, event.notification_id, event.originator_id,
                          event.originator_version,
                          "the chain record no longer links to its predecessor: it was edited")
-        self._advance(recorded)
+        self.head, self.count, self.position = head, self.count + 1, event.notification_id
         return None
 
 

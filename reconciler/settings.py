@@ -62,6 +62,8 @@ class ReconcilerSettings:
             helm_timeout=_seconds("STOREPLANE_HELM_TIMEOUT_SECONDS", defaults.helm_timeout),
             lease_ttl=_seconds("STOREPLANE_LEASE_SECONDS", defaults.lease_ttl),
             stuck_release_grace=_seconds("STOREPLANE_STUCK_RELEASE_SECONDS", defaults.stuck_release_grace),
+            shutdown_grace=_seconds("STOREPLANE_SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace),
+            poll_interval=_seconds("STOREPLANE_RECONCILER_POLL_SECONDS", defaults.poll_interval),
             resync_interval=_seconds("STOREPLANE_RESYNC_SECONDS", defaults.resync_interval),
             helm_binary=helm_binary or os.environ.get("STOREPLANE_HELM", "helm"),
             helm_home=helm_home,

@@ -22,7 +22,8 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from projections.schema import READ_MODEL_CHANNEL
+from domain.store import StoreStatus
+from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA
 from reconciler.backoff import retry_delay
 from reconciler.leases import Claim, Leases
 from reconciler.settings import ReconcilerSettings
@@ -31,6 +32,7 @@ from reconciler.worker import Verdict, Worker, utc_now
 log = logging.getLogger(__name__)
 
 LISTEN_RETRY_SECONDS = 1.0
+INTERRUPTIBLE = frozenset({StoreStatus.PROVISIONING, StoreStatus.REQUESTED})
 
 
 def holder_name() -> str:
@@ -49,6 +51,7 @@ class Dispatcher:
         self.timers: list[datetime] = []
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
+        self.preempted: set[UUID] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("reconciler %s started (concurrency %d)", self.leases.holder, self.settings.concurrency)
@@ -56,6 +59,7 @@ class Dispatcher:
             try:
                 while not stop.is_set():
                     self.wake.clear()
+                    await self._preempt_deleted()
                     await self._fill()
                     await self._sleep(stop)
             finally:
@@ -74,6 +78,27 @@ class Dispatcher:
                 self._start(claim)
             if len(claims) < free:
                 return
+
+    async def _preempt_deleted(self) -> None:
+        """Interrupts provisioning of stores whose deletion was requested meanwhile (a `helm install
+        --wait` can take minutes); the store is handed back at once and its deletion starts."""
+        busy = [i for i, status in self.worker.working_on.items() if status in INTERRUPTIBLE]
+        if not busy:
+            return
+        try:
+            deleting = await self.pool.fetch(
+                f"SELECT id FROM {READ_MODEL_SCHEMA}.stores "
+                "WHERE id = ANY($1::uuid[]) AND status = 'deleting'",
+                busy,
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return
+        for record in deleting:
+            task = self.running.get(record["id"])
+            if task is not None:
+                log.info("store=%s deletion requested; interrupting its provisioning", record["id"])
+                self.preempted.add(record["id"])
+                task.cancel()
 
     def _start(self, claim: Claim) -> None:
         task = asyncio.create_task(self._work(claim), name=f"reconcile {claim.store_id}")
@@ -96,6 +121,12 @@ class Dispatcher:
 
     async def _hand_back(self, claim: Claim, verdict: Verdict | None) -> None:
         try:
+            if claim.store_id in self.preempted:
+                self.preempted.discard(claim.store_id)
+                await self.leases.release(
+                    claim.store_id, version=0, not_before=utc_now(), failures=claim.failures
+                )
+                return
             if verdict is not None and verdict.gone:
                 await self.leases.forget(claim.store_id)
                 return

@@ -58,6 +58,9 @@ class Worker:
     plans: PlanCatalog
     clock: Callable[[], datetime] = utc_now
     jitter: Callable[[], float] = field(default=random.random)
+    # The status each store in progress was last decided on, so the dispatcher can tell which
+    # in-flight provisioning a deletion request should interrupt.
+    working_on: dict[UUID, StoreStatus] = field(default_factory=dict)
 
     @property
     def decide_config(self) -> DecideConfig:
@@ -67,10 +70,17 @@ class Worker:
         )
 
     async def reconcile(self, store_id: UUID, *, stopping: asyncio.Event) -> Verdict:
+        try:
+            return await self._reconcile(store_id, stopping)
+        finally:
+            self.working_on.pop(store_id, None)
+
+    async def _reconcile(self, store_id: UUID, stopping: asyncio.Event) -> Verdict:
         snapshot = await self.records.load(store_id)
         for _ in range(MAX_ROUNDS):
             if snapshot is None or snapshot.status is StoreStatus.DELETED:
                 return Verdict(snapshot.version if snapshot else 0, None, gone=True)
+            self.working_on[store_id] = snapshot.status
             outcome = await self._round(snapshot)
             try:
                 settled = await self._settle(snapshot, outcome)

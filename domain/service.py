@@ -30,7 +30,9 @@ EVENTS_TABLE = "storeplane_events"
 
 class StoreService(Application[UUID]):
     name = "storeplane"
-    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "0"}
+    # A bounded cache of recent aggregates: eventsourcing fast-forwards a cached store with the
+    # events appended since (by any process), so reads stay exact while skipping most replays.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "1024"}
 
     def __init__(self, env: dict[str, str] | None = None, plans: PlanCatalog | None = None) -> None:
         super().__init__(env)

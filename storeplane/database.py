@@ -13,6 +13,7 @@ import psycopg
 
 from domain.catalog import PlanCatalog
 from domain.service import EVENTS_TABLE, StoreService
+from projections.audit_schema import ensure_schema as ensure_audit_schema
 from projections.schema import READ_MODEL_SCHEMA, ddl
 from storeplane.local_postgres import LocalPostgres
 from storeplane.settings import Settings
@@ -65,6 +66,7 @@ def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
             conn.execute(_READABLE_EVENTS_VIEW.encode())
         finally:
             conn.execute("SELECT pg_advisory_unlock(7461001)")
+    ensure_audit_schema(url)
 
 
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

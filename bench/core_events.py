@@ -14,21 +14,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from domain.catalog import PlanCatalog  # noqa: E402
-from domain.service import StoreService  # noqa: E402
-from domain.store import Store  # noqa: E402
-from projections.runner import ProjectionRunner  # noqa: E402
-from storeplane.database import create_pool, open_service, setup_schema  # noqa: E402
-from storeplane.local_postgres import LocalPostgres  # noqa: E402
+from domain.catalog import PlanCatalog
+from domain.service import StoreService
+from domain.store import Store
+from projections.runner import ProjectionRunner
+from storeplane.database import create_pool, open_service, setup_schema
+from storeplane.local_postgres import LocalPostgres
 
 SYSTEM = "system:reconciler"
 

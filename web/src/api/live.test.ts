@@ -62,7 +62,10 @@ describe("createLive", () => {
     expect(server.got.init).toEqual([{ authorization: "Bearer sp_tok" }]);
   });
 
-  it("reconnects after a drop and resubscribes after the last sequence seen", async () => {
+  it.each([
+    ["the connection is cut", (socket: WebSocket) => socket.terminate()],
+    ["the server drops a slow reader (4008)", (socket: WebSocket) => socket.close(4008, "subscriber too slow")],
+  ])("reconnects when %s and resubscribes after the last sequence seen", async (_, drop) => {
     const server = await protocolServer();
     stopServer = server.close;
     live = createLive({ url: server.url, token: "t", webSocketImpl: WebSocket });
@@ -76,7 +79,7 @@ describe("createLive", () => {
     expect(server.got.subscribes[0]?.payload.variables).toEqual({ after: 5 });
 
     lastSeen = 42;
-    server.got.sockets[0]?.terminate();
+    drop(server.got.sockets[0] as WebSocket);
     await until(() => server.got.subscribes.length === 2, "subscribe again after the drop");
     expect(server.got.subscribes[1]?.payload.variables).toEqual({ after: 42 });
     expect(reconnects).toBe(1);

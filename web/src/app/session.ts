@@ -1,8 +1,8 @@
 // A signed-in session: the token checked against Query.me, an Api that sends it on every request
 // and one live socket. Built by App on sign-in, torn down on sign-out.
 import { ApiError } from "../api/errors";
-import { graphqlRequest } from "../api/http";
-import { createLive, websocketUrl, type Live } from "../api/live";
+import { graphqlRequest, type Variables } from "../api/http";
+import { createLive, websocketUrl, type Live, type LiveSink } from "../api/live";
 import { fetchMe, type Api } from "../api/stores";
 import type { Me } from "../api/types";
 
@@ -39,5 +39,23 @@ export async function openSession(token: string, hooks: SessionHooks): Promise<S
   live.onState((state) => {
     if (state === "unauthorized") hooks.onUnauthenticated();
   });
-  return { token, me, plans, api: { request, live } };
+  // A subscription refused for the token (revoked mid-session) signs out like an HTTP refusal.
+  const subscribe: Live["subscribe"] = <T,>(query: string, variables: () => Variables, sink: LiveSink<T>) =>
+    live.subscribe<T>(query, variables, {
+      next: (data) => sink.next(data),
+      error: (error) => {
+        if (error.code === "UNAUTHENTICATED") hooks.onUnauthenticated();
+        sink.error?.(error);
+      },
+    });
+  const guardedLive: Live = {
+    get state() {
+      return live.state;
+    },
+    onState: (listener) => live.onState(listener),
+    onReconnect: (listener) => live.onReconnect(listener),
+    subscribe,
+    dispose: () => live.dispose(),
+  };
+  return { token, me, plans, api: { request, live: guardedLive } };
 }

@@ -25,7 +25,9 @@ export function localInputToIso(value: string): string | null {
 export function TimeTravel({ store, pickedVersion, onShown }: TimeTravelProps) {
   const api = useApi();
   const ids = useId();
-  const [version, setVersion] = useState(pickedVersion ?? store.version);
+  const [chosenVersion, setVersion] = useState<number | null>(pickedVersion);
+  // Until a version is chosen the slider follows the live store to its newest version.
+  const version = chosenVersion ?? store.version;
   const [at, setAt] = useState("");
   const [past, setPast] = useState<Store | null>(null);
   const [error, setError] = useState<unknown>(null);

@@ -26,7 +26,10 @@ export function eventTitle(type: string): string {
 }
 
 // Fields every event carries or that only repeat the store: not worth a line in the timeline.
-const HIDDEN = new Set(["actor", "correlation_id", "correlationId", "originator_id", "originator_version", "timestamp"]);
+const HIDDEN = new Set([
+  "actor", "correlation_id", "correlationId", "originator_id", "originator_version", "timestamp",
+  "name", "tenant", "namespace",
+]);
 
 function asRecord(data: unknown): Record<string, unknown> {
   if (typeof data === "string") {
@@ -42,5 +45,10 @@ function asRecord(data: unknown): Record<string, unknown> {
 export function eventDetails(event: Pick<StoreEvent, "data">): [string, string][] {
   return Object.entries(asRecord(event.data))
     .filter(([key, value]) => !HIDDEN.has(key) && value !== null && value !== "")
-    .map(([key, value]) => [key.replace(/_/g, " "), typeof value === "object" ? JSON.stringify(value) : String(value)]);
+    .map(([key, value]) => [key.replace(/_/g, " "), readable(value)]);
+}
+
+function readable(value: unknown): string {
+  if (Array.isArray(value)) return value.map(readable).join(", ");
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
 }

@@ -22,7 +22,14 @@ function newKey(): string {
   return typeof crypto.randomUUID === "function" ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
-export function CreateStoreForm({ plans, onCreated }: { plans: string[]; onCreated(store: Store): void }) {
+export interface CreateStoreFormProps {
+  plans: string[];
+  onCreated(store: Store): void;
+  /** Called as each request is sent, so an earlier success notice can be cleared. */
+  onAttempt?(): void;
+}
+
+export function CreateStoreForm({ plans, onCreated, onAttempt }: CreateStoreFormProps) {
   const api = useApi();
   const ids = useId();
   const [name, setName] = useState("");
@@ -37,6 +44,7 @@ export function CreateStoreForm({ plans, onCreated }: { plans: string[]; onCreat
     event.preventDefault();
     const values = `${name}\u0000${engine}\u0000${plan}`;
     if (attempt.current?.values !== values) attempt.current = { values, key: newKey() };
+    onAttempt?.();
     setBusy(true);
     setFieldErrors({});
     setFormError(null);

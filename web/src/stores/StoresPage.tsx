@@ -25,7 +25,7 @@ export function StoresPage({ plans, filters, onFiltersChange }: StoresPageProps)
 
   return (
     <>
-      <CreateStoreForm plans={plans} onCreated={onCreated} />
+      <CreateStoreForm plans={plans} onCreated={onCreated} onAttempt={() => setCreated(null)} />
       {created && (
         <p className="notice" role="status">
           Requested <a href={storeHref(created.id)}>{created.name}</a>; it fills in below as it is provisioned.
@@ -35,7 +35,7 @@ export function StoresPage({ plans, filters, onFiltersChange }: StoresPageProps)
         <div className="section-head">
           <h2 id="stores-title">Stores</h2>
           <p className="muted" aria-live="polite">
-            {list.totalCount !== null ? `${list.totalCount} matching` : `${list.stores.length} shown`}
+            {list.loading ? "" : list.totalCount !== null ? `${list.totalCount} matching` : `${list.stores.length} shown`}
           </p>
         </div>
         <FilterBar filters={filters} onChange={onFiltersChange} />

@@ -6,11 +6,17 @@ resolver's tenancy decision and the actor recorded on each event.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import asyncpg
+
 from domain.actors import admin_actor, tenant_actor
 from graphql_api.tokens import TokenRecord, TokenStore
+
+log = logging.getLogger(__name__)
+DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Authentication:
 
     caller: Caller | None
     problem: str = "a bearer token is required"
+    unavailable: bool = False  # the token could not be checked (database down): INTERNAL, not 401
 
 
 def bearer(value: str | None) -> str | None:
@@ -61,7 +68,11 @@ def token_from_params(params: Mapping[str, object]) -> str | None:
 async def authenticate(tokens: TokenStore, token: str | None) -> Authentication:
     if token is None:
         return Authentication(None)
-    record = await tokens.verify(token)
+    try:
+        record = await tokens.verify(token)
+    except DATABASE_ERRORS:
+        log.exception("could not check a bearer token")
+        return Authentication(None, "the token could not be checked; try again", unavailable=True)
     if record is None:
         return Authentication(None, "the bearer token is unknown or revoked")
     return Authentication(Caller.from_record(record))

@@ -37,6 +37,8 @@ class ApiConfig:
     # Batches a subscriber may fall behind before it is dropped; a batch is one NOTIFY's worth of
     # events, so a burst of many events never drops a subscriber that keeps up between bursts.
     subscriber_queue_batches: int = 64
+    # The broadcaster reads the feed this often even without a NOTIFY: a safety net, not the path.
+    live_poll_seconds: float = 5.0
     service_threads: int = 16
 
     @classmethod

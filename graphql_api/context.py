@@ -21,7 +21,7 @@ from domain.catalog import PlanCatalog
 from domain.service import StoreService
 from graphql_api.caller import Authentication, Caller
 from graphql_api.config import ApiConfig
-from graphql_api.errors import forbidden, rate_limited, unauthenticated
+from graphql_api.errors import ApiError, Code, forbidden, rate_limited, unauthenticated
 from graphql_api.live.broadcaster import Broadcaster
 from graphql_api.metrics import ApiMetrics
 from graphql_api.quota import StoreQuota
@@ -76,6 +76,8 @@ class ApiContext:
     _closing: set[asyncio.Task[None]] = field(default_factory=set)
 
     def caller(self) -> Caller:
+        if self.auth.unavailable:
+            raise ApiError(Code.INTERNAL, self.auth.problem)
         if self.auth.caller is None:
             raise unauthenticated(self.auth.problem)
         return self.auth.caller

@@ -41,7 +41,7 @@ def build_services(
         tokens=TokenStore(pool),
         broadcaster=Broadcaster(
             database_url, read_model, max_batches=config.subscriber_queue_batches,
-            on_event=metrics.live_event,
+            poll_interval=config.live_poll_seconds, on_event=metrics.live_event,
         ),
         quota=StoreQuota(pool, max_live_stores=config.max_live_stores),
         rate=RateLimiter(config.mutation_rate_per_second, config.mutation_burst),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from domain.naming import check_tenant_name
 
 TOKENS_TABLE = "public.storeplane_api_tokens"
 _PREFIX = "sp"
+_CACHE_LIMIT = 10_000
 _SCHEMA_LOCK = 7461004  # one advisory key per DDL owner; projections use 7461001
 
 _DDL = f"""
@@ -72,8 +74,14 @@ def ensure_schema_sync(url: str) -> None:
 
 
 class TokenStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    """Issues and checks tokens. A checked token is remembered for `cache_seconds`, sparing every
+    request a database round trip; a revocation through another process therefore takes effect
+    within that time (through this store, at once)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, cache_seconds: float = 5.0) -> None:
         self.pool = pool
+        self.cache_seconds = cache_seconds
+        self._checked: dict[str, tuple[float, bytes, TokenRecord]] = {}
 
     async def create(self, *, tenant: str, admin: bool = False, label: str = "") -> tuple[str, str]:
         """Issues a token; returns (token id, the full token). The token is shown only once."""
@@ -93,12 +101,20 @@ class TokenStore:
         if parts is None:
             return None
         token_id, secret = parts
+        digest = _digest(secret)
+        cached = self._checked.get(token_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[2] if hmac.compare_digest(cached[1], digest) else None
         row = await self.pool.fetchrow(
             f"SELECT * FROM {TOKENS_TABLE} WHERE token_id = $1 AND revoked_at IS NULL", token_id
         )
-        if row is None or not hmac.compare_digest(bytes(row["secret_sha256"]), _digest(secret)):
+        if row is None or not hmac.compare_digest(bytes(row["secret_sha256"]), digest):
             return None
-        return _record(row)
+        record = _record(row)
+        if len(self._checked) > _CACHE_LIMIT:
+            self._checked.clear()
+        self._checked[token_id] = (time.monotonic() + self.cache_seconds, digest, record)
+        return record
 
     async def tokens(self, tenant: str | None = None) -> list[TokenRecord]:
         rows = await self.pool.fetch(
@@ -108,6 +124,7 @@ class TokenStore:
         return [_record(r) for r in rows]
 
     async def revoke(self, token_id: str) -> bool:
+        self._checked.pop(token_id, None)
         status = await self.pool.execute(
             f"UPDATE {TOKENS_TABLE} SET revoked_at = now() WHERE token_id = $1 AND revoked_at IS NULL",
             token_id,

@@ -8,8 +8,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 import asyncpg
+import uvloop
 
 from graphql_api.config import ApiConfig
 from graphql_api.server import ApiServer, build_services
@@ -26,6 +29,12 @@ def api_task(runtime: Runtime, pool: asyncpg.Pool, args: argparse.Namespace) -> 
         database_url=runtime.database_url, pool=pool, service=runtime.service, config=config
     )
     return ApiServer(services, host=args.host, port=args.port).run
+
+
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Runs the platform on uvloop (installed with uvicorn[standard]): less CPU per request."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 def add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +57,7 @@ def api(args: argparse.Namespace, runtime: Runtime) -> int:
         finally:
             await pool.close()
 
-    asyncio.run(run())
+    run_event_loop(run())
     return 0
 
 

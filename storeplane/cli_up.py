@@ -8,7 +8,6 @@ token, the way a notebook server prints its URL.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 
 import asyncpg
@@ -16,7 +15,7 @@ import asyncpg
 from graphql_api.server import first_admin_token
 from graphql_api.tokens import TokenStore, ensure_schema
 from projections.runner import ProjectionRunner
-from storeplane.cli_api import add_server_options, api_task
+from storeplane.cli_api import add_server_options, api_task, run_event_loop
 from storeplane.cli_support import with_runtime
 from storeplane.database import create_pool
 from storeplane.runtime import Runtime
@@ -61,7 +60,7 @@ async def _run_platform(runtime: Runtime, args: argparse.Namespace) -> None:
 def up(args: argparse.Namespace, runtime: Runtime) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     print(f"storeplane: database {runtime.database_url}", flush=True)
-    asyncio.run(_run_platform(runtime, args))
+    run_event_loop(_run_platform(runtime, args))
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints its numbers beside a baseline measured in the same run."""

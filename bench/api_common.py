@@ -1,0 +1,95 @@
+"""What the API benchmarks share: a fresh embedded PostgreSQL, `storeplane up` in a subprocess (so
+the load generator does not share the server's event loop), tokens, and percentiles."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from storeplane.database import setup_schema
+from storeplane.local_postgres import LocalPostgres
+
+ROOT = Path(__file__).resolve().parents[1]
+UNLIMITED = {
+    "STOREPLANE_MAX_LIVE_STORES": "1000000",
+    "STOREPLANE_MUTATION_RATE": "1000000",
+    "STOREPLANE_MUTATION_BURST": "1000000",
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def summary(name: str, seconds: list[float]) -> str:
+    ms = [s * 1000 for s in seconds]
+    return (f"{name:<58} n={len(ms):>6}  p50={percentile(ms, 50):8.1f} ms  "
+            f"p99={percentile(ms, 99):8.1f} ms  max={max(ms):8.1f} ms")
+
+
+def machine() -> str:
+    return f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    """A durable (fsync on) embedded PostgreSQL in a temporary directory, or DATABASE_URL."""
+    if os.environ.get("DATABASE_URL"):
+        url = os.environ["DATABASE_URL"]
+        setup_schema(url)
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="storeplane-api-bench-") as tmp:
+        server = LocalPostgres(Path(tmp), durable=True)
+        try:
+            url = server.start()
+            setup_schema(url)
+            yield url
+        finally:
+            server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def platform_running(database_url: str) -> Iterator[str]:
+    """`storeplane up` (projections + API) on a free port; yields its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "storeplane.cli", "up", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        env={**os.environ, **UNLIMITED, "DATABASE_URL": database_url},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("storeplane up did not become ready")
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()

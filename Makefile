@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck check bench clean cluster-binaries
+.PHONY: up test lint typecheck check bench clean cluster-binaries dashboard browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,15 +13,24 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Run the platform (API + projections + reconciler + dashboard) on the embedded defaults.
-up: $(STAMP)
+up: $(STAMP) dashboard cluster-binaries
 	$(BIN)/storeplane up $(ARGS)
 
 ## Kubernetes, etcd, kwok and helm compiled from Go modules; cached outside the checkout.
 cluster-binaries: $(STAMP)
 	$(BIN)/python -m storeplane.localcluster.build
 
+## The dashboard, built into web/dist, which the API serves at "/".
+dashboard:
+	web/scripts/build.sh
+
+## Debian's chromium, for the dashboard's browser tests.
+browser:
+	scripts/ensure-chromium.sh
+
 ## Install everything and run the whole test suite, then lint and type-check.
-test: $(STAMP) cluster-binaries
+test: $(STAMP) cluster-binaries dashboard browser
+	web/scripts/test.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy

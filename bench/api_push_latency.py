@@ -1,0 +1,191 @@
+"""Event committed → pushed to a subscriber, with 1,000 open subscriptions (issue 4; aim: p99 < 50 ms),
+compared in the same run with the original design's 5-second polling.
+
+`storeplane up` (projection runner + API) runs in a subprocess on a fresh durable embedded
+PostgreSQL. This process opens N websocket subscriptions (`storeEvents` of one tenant, so every
+subscriber receives every event), commits events through `StoreService` one at a time, and records
+when each subscriber receives each event. The path measured is the whole live path: commit →
+NOTIFY → projection batch → NOTIFY → broadcaster → N websockets → this process parsing them. The
+polling baseline: P clients each asking for the store's new events every 5 s from a random phase.
+
+    .venv/bin/python -m bench.api_push_latency [--subscribers 1000] [--events 30] [--pollers 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+import uuid
+from typing import Any
+from uuid import UUID
+
+import httpx
+from websockets.asyncio.client import connect
+
+from bench.api_common import fresh_database, machine, platform_running, summary
+from domain.service import StoreService
+from domain.store import Store
+from graphql_api.tokens import TokenStore, ensure_schema
+from storeplane.database import create_pool, open_service
+
+SYSTEM = "system:reconciler"
+SUBSCRIBE = "subscription { storeEvents { version } }"
+POLL = "query($id: ID!, $after: Int!) { store(id: $id) { events(after: $after) { sequence version } } }"
+POLL_SECONDS = 5.0
+
+
+async def new_token(url: str) -> str:
+    pool = await create_pool(url, max_size=2)
+    try:
+        await ensure_schema(pool)
+        return (await TokenStore(pool).create(tenant=f"bench-{uuid.uuid4().hex[:10]}"))[1]
+    finally:
+        await pool.close()
+
+
+async def subscriber(ws_url: str, token: str, joined: asyncio.Queue[None],
+                     received: list[tuple[int, float]], stop: asyncio.Event) -> None:
+    async with connect(ws_url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                       open_timeout=120, ping_interval=None) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+        joined.put_nowait(None)
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=1)
+            except TimeoutError:
+                continue
+            now = time.perf_counter()
+            message: dict[str, Any] = json.loads(raw)
+            if message["type"] == "next":
+                received.append((message["payload"]["data"]["storeEvents"]["version"], now))
+
+
+def note(i: int) -> Any:
+    def command(store: Store) -> None:
+        store.note_progress(reason=f"step {i}", actor=SYSTEM, correlation_id=f"c-{i}")
+
+    return command
+
+
+async def commit_events(service: StoreService, store_id: UUID, count: int, gap: float,
+                        first: int) -> dict[int, float]:
+    committed = {}
+    for i in range(count):
+        store = await asyncio.to_thread(service.change, store_id, note(first + i))
+        committed[store.version] = time.perf_counter()
+        await asyncio.sleep(gap)
+    return committed
+
+
+async def pushed(base: str, token: str, service: StoreService, store_id: UUID, subscribers: int,
+                 events: int, first: int, gap: float) -> list[float]:
+    received: list[tuple[int, float]] = []
+    joined: asyncio.Queue[None] = asyncio.Queue()
+    stop = asyncio.Event()
+    ws_url = base.replace("http://", "ws://") + "/graphql"
+    tasks = []
+    for _ in range(subscribers):  # open them in waves, as a real population would arrive
+        tasks.append(asyncio.create_task(subscriber(ws_url, token, joined, received, stop)))
+        if len(tasks) % 50 == 0:
+            await asyncio.sleep(0.2)
+    for _ in range(subscribers):
+        await joined.get()
+    await asyncio.sleep(1)
+    committed = await commit_events(service, store_id, events, gap, first)
+    for _ in range(600):  # let the last pushes arrive (bounded: a minute)
+        if len(received) >= subscribers * events:
+            break
+        await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    latencies = [at - committed[v] for v, at in received if v in committed]
+    if len(latencies) != subscribers * events:
+        print(f"warning: {len(latencies)} deliveries of {subscribers * events} expected")
+    return latencies
+
+
+async def poller(http: httpx.AsyncClient, token: str, store_id: UUID, after: int,
+                 seen: list[tuple[int, float]], stop: asyncio.Event) -> None:
+    await asyncio.sleep(random.uniform(0, POLL_SECONDS))  # pollers start at random phases
+    while not stop.is_set():
+        response = await http.post("/graphql", json={"query": POLL, "variables": {
+            "id": str(store_id), "after": after}}, headers={"Authorization": f"Bearer {token}"})
+        now = time.perf_counter()
+        for event in response.json()["data"]["store"]["events"]:
+            seen.append((event["version"], now))
+            after = event["sequence"]
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def polled(base: str, token: str, service: StoreService, store_id: UUID, pollers: int,
+                 events: int, first: int, after: int) -> list[float]:
+    seen: list[tuple[int, float]] = []
+    stop = asyncio.Event()
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        tasks = [asyncio.create_task(poller(http, token, store_id, after, seen, stop))
+                 for _ in range(pollers)]
+        await asyncio.sleep(POLL_SECONDS)
+        committed = await commit_events(service, store_id, events, 1.0, first)
+        await asyncio.sleep(POLL_SECONDS + 1)
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return [at - committed[v] for v, at in seen if v in committed]
+
+
+async def run(url: str, base: str, args: argparse.Namespace) -> list[str]:
+    token = await new_token(url)
+    service = open_service(url)
+    try:
+        async with httpx.AsyncClient(base_url=base) as http:
+            body = {"query": "mutation { createStore(input: {name: \"bench\", engine: MEDUSA}) "
+                             "{ store { id } } }"}
+            created = await http.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
+        store_id = UUID(created.json()["data"]["createStore"]["store"]["id"])
+        await asyncio.to_thread(service.change, store_id,
+                                lambda s: s.start_provisioning(actor=SYSTEM, correlation_id="c"))
+        one = await pushed(base, token, service, store_id, 1, args.events, 0, args.gap)
+        many = await pushed(
+            base, token, service, store_id, args.subscribers, args.events, 1000, args.gap
+        )
+        after = await last_sequence(url, store_id)
+        polls = await polled(base, token, service, store_id, args.pollers, 10, 2000, after)
+    finally:
+        service.close()
+    return [
+        summary("baseline: push to 1 subscriber", one),
+        summary(f"push to each of {args.subscribers} subscribers", many),
+        summary(f"baseline: 5 s polling, {args.pollers} pollers (original design)", polls),
+    ]
+
+
+async def last_sequence(url: str, store_id: UUID) -> int:
+    pool = await create_pool(url, max_size=1)
+    try:
+        value = await pool.fetchval(
+            "SELECT coalesce(max(sequence), 0) FROM read_model.store_events WHERE store_id = $1", store_id
+        )
+        return int(value)
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=30)
+    parser.add_argument("--pollers", type=int, default=100)
+    parser.add_argument("--gap", type=float, default=1.0, help="seconds between committed events")
+    args = parser.parse_args()
+    print(f"machine: {machine()}; {args.events} events, one each {args.gap} s")
+    with fresh_database() as url, platform_running(url) as base:
+        lines = asyncio.run(run(url, base, args))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

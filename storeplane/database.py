@@ -13,6 +13,7 @@ import psycopg
 
 from domain.catalog import PlanCatalog
 from domain.service import EVENTS_TABLE, StoreService
+from graphql_api.tokens import ensure_schema_sync as ensure_token_schema
 from projections.audit_schema import ensure_schema as ensure_audit_schema
 from projections.schema import READ_MODEL_SCHEMA, ddl
 from storeplane.local_postgres import LocalPostgres
@@ -67,6 +68,7 @@ def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
         finally:
             conn.execute("SELECT pg_advisory_unlock(7461001)")
     ensure_audit_schema(url)
+    ensure_token_schema(url)
 
 
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

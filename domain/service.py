@@ -7,13 +7,14 @@ errors here, so callers only ever see the types in `domain.errors`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from domain.catalog import PlanCatalog
 from domain.errors import (
@@ -26,6 +27,26 @@ from domain.name_reservation import NameReservation, reservation_id
 from domain.store import Store, store_id_for
 
 EVENTS_TABLE = "storeplane_events"
+TRANSIENT_ATTEMPTS = 3
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retried_on_lost_connections(use_case: Callable[P, R]) -> Callable[P, R]:
+    """Runs a use case again when its database connection died under it (a server restart
+    leaves every pooled connection dead); each attempt re-reads the store, so it decides afresh."""
+
+    @functools.wraps(use_case)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for _ in range(TRANSIENT_ATTEMPTS - 1):
+            try:
+                return use_case(*args, **kwargs)
+            except (OperationalError, InterfaceError):
+                continue
+        return use_case(*args, **kwargs)
+
+    return run
 
 
 class StoreService(Application[UUID]):
@@ -40,6 +61,7 @@ class StoreService(Application[UUID]):
 
     # Use cases of users ---------------------------------------------------------------------
 
+    @retried_on_lost_connections
     def create_store(
         self,
         *,
@@ -86,6 +108,7 @@ class StoreService(Application[UUID]):
 
     # Use cases of the reconciler ------------------------------------------------------------
 
+    @retried_on_lost_connections
     def change(
         self, store_id: UUID, command: Callable[[Store], None], *, tenant: str | None = None
     ) -> Store:
@@ -95,6 +118,7 @@ class StoreService(Application[UUID]):
         self._save_store(store)
         return store
 
+    @retried_on_lost_connections
     def finish_deletion(self, store_id: UUID, *, actor: str, correlation_id: str) -> Store:
         """Records the store as deleted and frees its name, in one atomic write."""
         store = self.get_store(store_id)
@@ -107,6 +131,7 @@ class StoreService(Application[UUID]):
 
     # Reading ----------------------------------------------------------------------------------
 
+    @retried_on_lost_connections
     def get_store(self, store_id: UUID, *, tenant: str | None = None) -> Store:
         store = self._find(store_id)
         if store is None or (tenant is not None and store.tenant != tenant):

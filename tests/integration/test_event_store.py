@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 import psycopg
@@ -22,6 +23,8 @@ from domain.errors import (
 )
 from domain.service import EVENTS_TABLE, StoreService
 from domain.store import Store, StoreStatus
+from storeplane.database import open_service, setup_schema
+from storeplane.local_postgres import LocalPostgres
 
 T = TypeVar("T")
 SYSTEM = "system:reconciler"
@@ -176,3 +179,22 @@ def test_state_at_an_earlier_version_is_replayed_from_events(
     assert service.store_at(store.id).status is StoreStatus.DELETING
     first = next(iter(service.history(store.id)))
     assert service.store_at(store.id, at=first.timestamp).version == 1
+
+
+def test_commands_succeed_right_after_a_database_restart(tmp_path: Path, tenant: str) -> None:
+    """Every pooled connection dies with the server; the next command must not fail or hang on them."""
+    server = LocalPostgres(tmp_path / "pg", durable=False)
+    url = server.start()
+    setup_schema(url)
+    service = open_service(url)
+    try:
+        stores = all_at_once(40, lambda i: create(service, tenant, name=f"warm-{i}"))
+        assert all(isinstance(s, Store) for s in stores), "40 writers filled the pool"
+        server.stop()
+        server.start()
+        store = create(service, tenant, name="after-restart")
+        service.delete_store(store.id, actor="tenant:x", correlation_id="c")
+        assert service.get_store(store.id).status is StoreStatus.DELETING
+    finally:
+        service.close()
+        server.stop()

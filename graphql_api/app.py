@@ -1,4 +1,5 @@
-"""The ASGI app: `/graphql` (HTTP and websockets), `/healthz`, `/readyz` and `/metrics`.
+"""The ASGI app: `/graphql` (HTTP and websockets), `/healthz`, `/readyz`, `/metrics`, and the
+dashboard's built files (`web/dist`) at `/`.
 
 Built by `graphql_api.server` from the process's `ApiServices`; each request gets an `ApiContext`
 with the caller read from its bearer token (HTTP header, or the websocket `connection_init`).
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
@@ -28,6 +31,7 @@ from graphql_api.schema.root import build_schema
 log = logging.getLogger(__name__)
 
 _CORRELATION_HEADER = "x-correlation-id"
+DASHBOARD_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
 class _WebSocketAdapter(ASGIWebSocketAdapter):
@@ -91,15 +95,19 @@ def _metrics(services: ApiServices) -> Any:
     return metrics
 
 
-def create_app(services: ApiServices) -> ASGIApp:
+def create_app(services: ApiServices, dashboard: Path | None = DASHBOARD_DIST) -> ASGIApp:
     graphql = StoreplaneGraphQL(services)
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", _health),
-            Route("/readyz", _ready(services)),
-            Route("/metrics", _metrics(services)),
-        ],
-    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", _health),
+        Route("/readyz", _ready(services)),
+        Route("/metrics", _metrics(services)),
+    ]
+    if dashboard is not None and (dashboard / "index.html").is_file():
+        routes.append(Mount("/", StaticFiles(directory=dashboard, html=True), name="dashboard"))
+    else:
+        log.warning("no dashboard at %s (build it with web/scripts/build.sh); serving the API only",
+                    dashboard)
+    app = Starlette(routes=routes)
     return BodySizeLimit(app, max_bytes=services.config.max_body_bytes)

@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,7 +51,9 @@ from storeplane.localcluster import runtime
 
 MINI_CHART = Path(__file__).resolve().parent.parent / "tests" / "reconciler" / "charts" / "mini"
 POLL_SECONDS = 5.0
+ORIGINAL = "original design (5 s poll, one at a time)"
 Design = Callable[[asyncio.Event], Awaitable[None]]
+Designer = Callable[[runtime.Cluster], Design]
 
 
 def charts(present: bool) -> ChartSource:
@@ -70,18 +72,23 @@ async def original_design(stop: asyncio.Event, *, pool: asyncpg.Pool, worker: Wo
         )
         for record in pending:
             await worker.reconcile(record["id"], stopping=never)
+            if stop.is_set():
+                return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
 
 
-async def wait_all(pool: asyncpg.Pool, tenant: str, count: int, statuses: tuple[str, ...]) -> None:
+async def wait_all(pool: asyncpg.Pool, tenant: str, count: int, goal: str) -> int:
+    """Waits until every store is `goal` or failed; returns how many failed."""
     while True:
-        done = await pool.fetchval(
-            "SELECT count(*) FROM read_model.stores WHERE tenant = $1 AND status = ANY($2::text[])",
-            tenant, list(statuses),
+        record = await pool.fetchrow(
+            "SELECT count(*) FILTER (WHERE status = $2) AS done, "
+            "count(*) FILTER (WHERE status = 'failed') AS failed "
+            "FROM read_model.stores WHERE tenant = $1",
+            tenant, goal,
         )
-        if done >= count:
-            return
+        if record["done"] + (record["failed"] if goal != "failed" else 0) >= count:
+            return int(record["failed"]) if goal != "failed" else 0
         await asyncio.sleep(0.2)
 
 
@@ -100,10 +107,16 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    latencies: list[float]
+    failed: int
+
+
 async def measure(
-    design: Design, service: StoreService, pool: asyncpg.Pool, *, stores: int, spacing: float,
-    until: tuple[str, ...],
-) -> tuple[float, list[float]]:
+    design: Design, service: StoreService, pool: asyncpg.Pool, *, stores: int, spacing: float, goal: str
+) -> Run:
     tenant = f"b{uuid.uuid4().hex[:8]}"
     stop = asyncio.Event()
     task = asyncio.create_task(design(stop))
@@ -117,60 +130,90 @@ async def measure(
         )
         if spacing:
             await asyncio.sleep(spacing)
-    await wait_all(pool, tenant, stores, until)
+    failed = await wait_all(pool, tenant, stores, goal)
     wall = time.perf_counter() - started
     stop.set()
     await task
-    return wall, await first_action_latencies(pool, tenant)
+    return Run(wall, await first_action_latencies(pool, tenant), failed)
 
 
-async def bench(args: argparse.Namespace, url: str, cluster: runtime.Cluster, home: Path) -> None:
-    pool = await create_pool(url, max_size=48)
-    service = open_service(url)
-    projection_stop = asyncio.Event()
-    projection = asyncio.create_task(ProjectionRunner(pool).run(projection_stop, poll_interval=1.0))
-    access = KubeAccess(cluster.kubeconfig)
-    base = ReconcilerSettings(
-        charts=charts(present=True), resync_interval=timedelta(hours=1),
-        helm_binary=str(cluster.bin_dir / "helm"), helm_home=home, helm_timeout=timedelta(minutes=5),
-    )
+@contextlib.asynccontextmanager
+async def fresh_cluster(nodes: int) -> AsyncIterator[runtime.Cluster]:
+    """A new kwok cluster per run: every design starts on an empty cluster (a cluster's default
+    Service range holds about 250 stores)."""
+    cluster = runtime.cluster(f"bench-reconciler-{os.getpid()}")
+    await asyncio.to_thread(runtime.up, cluster, nodes=nodes)
+    try:
+        yield cluster
+    finally:
+        await asyncio.to_thread(runtime.down, cluster)
 
-    def storeplane(settings: ReconcilerSettings) -> Design:
+
+def storeplane(settings: ReconcilerSettings, *, pool: asyncpg.Pool, service: StoreService) -> Designer:
+    def design(cluster: runtime.Cluster) -> Design:
         return lambda stop: run_reconciler(
-            stop, pool=pool, service=service, settings=settings, kube_config=access
+            stop, pool=pool, service=service, kube_config=KubeAccess(cluster.kubeconfig),
+            settings=replace(settings, helm_binary=str(cluster.bin_dir / "helm")),
         )
 
-    def original(settings: ReconcilerSettings) -> Design:
+    return design
+
+
+def original(settings: ReconcilerSettings, *, pool: asyncpg.Pool, service: StoreService) -> Designer:
+    def design(cluster: runtime.Cluster) -> Design:
         async def run(stop: asyncio.Event) -> None:
-            helm = Helm(binary=settings.helm_binary, kubeconfig=cluster.kubeconfig, home=home)
+            helm = Helm(binary=str(cluster.bin_dir / "helm"), kubeconfig=cluster.kubeconfig,
+                        home=settings.helm_home)
+            access = KubeAccess(cluster.kubeconfig)
             async with access.connect(request_timeout=settings.kube_request_timeout) as kube:
                 worker = Worker(StoreRecords(service), Cluster(kube, helm), settings, service.plans)
                 await original_design(stop, pool=pool, worker=worker)
 
         return run
 
+    return design
+
+
+async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
+    pool = await create_pool(url, max_size=48)
+    service = open_service(url)
+    projection_stop = asyncio.Event()
+    projection = asyncio.create_task(ProjectionRunner(pool).run(projection_stop, poll_interval=1.0))
+    base = ReconcilerSettings(
+        charts=charts(present=True), resync_interval=timedelta(hours=1), helm_home=home,
+        helm_timeout=timedelta(minutes=5),
+    )
+    probe = replace(base, charts=charts(present=False))
+    deps = {"pool": pool, "service": service}
     try:
-        probe = replace(base, charts=charts(present=False))
         print(f"reaction, {args.probes} stores created 10/s (createStore → ProvisioningStarted):",
               flush=True)
-        for label, design in (("storeplane, concurrency 8", storeplane(probe)),
-                              ("original design (5 s poll, one at a time)", original(probe))):
-            _, latencies = await measure(
-                design, service, pool, stores=args.probes, spacing=0.1, until=("failed",)
-            )
+        for label, designer in (("storeplane, concurrency 8", storeplane(probe, **deps)),
+                                (ORIGINAL, original(probe, **deps))):
+            async with fresh_cluster(args.nodes) as cluster:
+                run = await measure(
+                    designer(cluster), service, pool, stores=args.probes, spacing=0.1, goal="failed"
+                )
             shown = "  ".join(
-                f"p{p} {percentile(latencies, p) * 1000:6.0f} ms" for p in (50, 95, 99)
+                f"p{p} {percentile(run.latencies, p) * 1000:6.0f} ms" for p in (50, 95, 99)
             )
-            print(f"  {label:45s} {shown}  max {latencies[-1] * 1000:6.0f} ms", flush=True)
+            print(f"  {label:45s} {shown}  max {run.latencies[-1] * 1000:6.0f} ms", flush=True)
+        if not args.stores:
+            return
         print(f"throughput, {args.stores} stores created at once → READY:", flush=True)
         runs = [
-            (f"storeplane, concurrency {c}", storeplane(replace(base, concurrency=c)))
+            (f"storeplane, concurrency {c}", storeplane(replace(base, concurrency=c), **deps))
             for c in args.concurrency
         ]
-        runs.append(("original design (5 s poll, one at a time)", original(base)))
-        for label, design in runs:
-            wall, _ = await measure(design, service, pool, stores=args.stores, spacing=0, until=("ready",))
-            print(f"  {label:45s} {wall:7.1f} s  ({args.stores / wall:5.2f} stores/s)", flush=True)
+        runs.append((ORIGINAL, original(base, **deps)))
+        for label, designer in runs:
+            async with fresh_cluster(args.nodes) as cluster:
+                run = await measure(
+                    designer(cluster), service, pool, stores=args.stores, spacing=0, goal="ready"
+                )
+            failed = f"; {run.failed} FAILED" if run.failed else ""
+            print(f"  {label:45s} {run.wall:7.1f} s  ({args.stores / run.wall:5.2f} stores/s{failed})",
+                  flush=True)
     finally:
         projection_stop.set()
         await projection
@@ -182,7 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--stores", type=int, default=100)
+    parser.add_argument("--stores", type=int, default=100, help="0 measures the reaction only")
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--nodes", type=int, default=12, help="kwok nodes (each takes 110 pods)")
@@ -190,14 +233,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="storeplane-reconciler-bench-"))
     server = LocalPostgres(work / "postgres", durable=True)
     url = server.start()
-    cluster = runtime.cluster(f"bench-reconciler-{os.getpid()}")
     try:
         setup_schema(url)
-        runtime.up(cluster, nodes=args.nodes)
-        print(f"cluster {cluster.name} with {args.nodes} kwok nodes; database {url}", flush=True)
-        asyncio.run(bench(args, url, cluster, work / "helm"))
+        print(f"a fresh kwok cluster ({args.nodes} nodes) per run; database {url}", flush=True)
+        asyncio.run(bench(args, url, work / "helm"))
     finally:
-        runtime.down(cluster)
         server.stop()
 
 

@@ -52,6 +52,7 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
         self.preempted: set[UUID] = set()
+        self.finishing: set[asyncio.Task[None]] = set()  # handing their store back
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("reconciler %s started (concurrency %d)", self.leases.holder, self.settings.concurrency)
@@ -59,8 +60,8 @@ class Dispatcher:
             try:
                 while not stop.is_set():
                     self.wake.clear()
-                    await self._preempt_deleted()
                     await self._fill()
+                    await self._preempt_deleted()
                     await self._sleep(stop)
             finally:
                 await self._drain()
@@ -105,7 +106,9 @@ class Dispatcher:
         self.running[claim.store_id] = task
 
         def finished(_: asyncio.Task[None]) -> None:
-            self.running.pop(claim.store_id, None)
+            if self.running.get(claim.store_id) is task:
+                del self.running[claim.store_id]
+            self.finishing.discard(task)
             self.wake.set()
 
         task.add_done_callback(finished)
@@ -117,7 +120,16 @@ class Dispatcher:
         except Exception:
             log.exception("store=%s reconcile crashed; handing it back", claim.store_id)
         finally:
+            self._stop_tracking(claim.store_id)
             await self._hand_back(claim, verdict)
+
+    def _stop_tracking(self, store_id: UUID) -> None:
+        """Before the lease is released: the store is no longer ours to renew, and once released it
+        may be claimed again (by us too) while this task is still finishing."""
+        task = asyncio.current_task()
+        if task is not None and self.running.get(store_id) is task:
+            del self.running[store_id]
+            self.finishing.add(task)
 
     async def _hand_back(self, claim: Claim, verdict: Verdict | None) -> None:
         try:
@@ -168,11 +180,10 @@ class Dispatcher:
         """Lets in-flight work finish its current action, then cancels what is left; every lease is
         handed back so another process (or the next start) resumes at once."""
         self.stopping.set()
-        if self.running:
-            log.info("stopping: waiting for %d stores to reach a safe point", len(self.running))
-            _, pending = await asyncio.wait(
-                list(self.running.values()), timeout=self.settings.shutdown_grace.total_seconds()
-            )
+        tasks = [*self.running.values(), *self.finishing]
+        if tasks:
+            log.info("stopping: waiting for %d stores to reach a safe point", len(tasks))
+            _, pending = await asyncio.wait(tasks, timeout=self.settings.shutdown_grace.total_seconds())
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
@@ -194,21 +205,20 @@ class Dispatcher:
         last_renewed = time.monotonic()
         while True:
             await asyncio.sleep(ttl / 3)
-            held = list(self.running)
+            held = dict(self.running)
             try:
-                kept = await self.leases.renew(held)
+                kept = await self.leases.renew(list(held))
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 if time.monotonic() - last_renewed > ttl * 2 / 3:
                     log.error("cannot renew leases (%s); stopping all work before they expire", error)
                     self._cancel(held)
                 continue
             last_renewed = time.monotonic()
-            self._cancel([store_id for store_id in held if store_id not in kept])
+            self._cancel({i: task for i, task in held.items() if i not in kept})
 
-    def _cancel(self, store_ids: list[UUID]) -> None:
-        for store_id in store_ids:
-            task = self.running.get(store_id)
-            if task is not None:
+    def _cancel(self, held: dict[UUID, asyncio.Task[None]]) -> None:
+        for store_id, task in held.items():
+            if self.running.get(store_id) is task:  # not already handing it back
                 log.warning("store=%s lease lost; cancelling its work", store_id)
                 task.cancel()
 

@@ -52,6 +52,9 @@ def _die_with_parent() -> Callable[[], None] | None:
     return set_death_signal
 
 
+_DIE_WITH_PARENT = _die_with_parent()
+
+
 @dataclass(frozen=True)
 class Helm:
     binary: str = "helm"
@@ -72,7 +75,7 @@ class Helm:
             command += ["--kubeconfig", str(self.kubeconfig)]
         process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env=self._env(), preexec_fn=_die_with_parent(),
+            env=self._env(), preexec_fn=_DIE_WITH_PARENT,
         )
         try:
             async with asyncio.timeout(limit.total_seconds()):

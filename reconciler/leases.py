@@ -31,7 +31,8 @@ WITH due AS (
         OR (l.holder IS NOT NULL AND l.expires_at < now())
         OR (l.holder IS NULL AND (s.version > l.done_version OR l.not_before <= now()))
       )
-    ORDER BY (s.status = 'ready'), s.updated_at
+    -- New requests first (their first action is what a user waits for), drift resyncs last.
+    ORDER BY array_position(ARRAY['requested', 'deleting', 'provisioning', 'ready'], s.status), s.updated_at
     LIMIT $2
 )
 INSERT INTO {LEASES} AS l (store_id, holder, expires_at, claims)

@@ -3,11 +3,15 @@
 Fed by the worker; feeds the event store through `StoreService` (synchronous, so each call runs in
 a thread). Every record is stamped with the reconciler as actor and the causing request's
 correlation id; conflicts surface as the domain's `ConcurrentModification` / `IllegalTransition`.
+Its calls run on threads of its own, so a new store's first action never queues behind others.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 from uuid import UUID
 
 from domain.actors import RECONCILER
@@ -17,14 +21,22 @@ from domain.store import Store
 from reconciler.outcomes import Record, Stamp
 from reconciler.snapshot import StoreSnapshot
 
+T = TypeVar("T")
+
 
 class StoreRecords:
-    def __init__(self, service: StoreService) -> None:
+    def __init__(self, service: StoreService, *, threads: int = 10) -> None:
         self.service = service
+        # Threads of our own: queued behind other components' `to_thread` calls in the default
+        # executor (a handful of threads on a small machine), a new store waited for its first action.
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reconciler-records")
+
+    async def _call(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
 
     async def load(self, store_id: UUID) -> StoreSnapshot | None:
         try:
-            store = await asyncio.to_thread(self.service.get_store, store_id)
+            store = await self._call(lambda: self.service.get_store(store_id))
         except StoreNotFound:
             return None
         return StoreSnapshot.of(store)
@@ -35,17 +47,20 @@ class StoreRecords:
         def command(store: Store) -> None:
             record(store, stamp)
 
-        store = await asyncio.to_thread(self.service.change, snapshot.id, command)
+        store = await self._call(lambda: self.service.change(snapshot.id, command))
         return StoreSnapshot.of(store)
 
     async def finish_deletion(self, snapshot: StoreSnapshot) -> StoreSnapshot:
         stamp = _stamp(snapshot)
-        store = await asyncio.to_thread(
+        store = await self._call(
             lambda: self.service.finish_deletion(
                 snapshot.id, actor=stamp.actor, correlation_id=stamp.correlation_id
             )
         )
         return StoreSnapshot.of(store)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _stamp(snapshot: StoreSnapshot) -> Stamp:

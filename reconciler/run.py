@@ -32,9 +32,13 @@ async def run_reconciler(
 ) -> None:
     await ensure_schema(pool)
     helm = Helm(binary=settings.helm_binary, kubeconfig=kube_config.kubeconfig, home=settings.helm_home)
-    async with kube_config.connect(request_timeout=settings.kube_request_timeout) as kube:
-        worker = Worker(
-            records=StoreRecords(service), cluster=Cluster(kube=kube, helm=helm), settings=settings,
-            plans=service.plans,
-        )
-        await Dispatcher(pool=pool, worker=worker, settings=settings, holder=holder).run(stop)
+    records = StoreRecords(service, threads=settings.concurrency + 2)
+    try:
+        async with kube_config.connect(request_timeout=settings.kube_request_timeout) as kube:
+            worker = Worker(
+                records=records, cluster=Cluster(kube=kube, helm=helm), settings=settings,
+                plans=service.plans,
+            )
+            await Dispatcher(pool=pool, worker=worker, settings=settings, holder=holder).run(stop)
+    finally:
+        records.close()

@@ -10,8 +10,9 @@ import asyncpg
 
 SCHEMA = "reconciler"
 LEASES = f"{SCHEMA}.leases"
-# Serialises concurrent first starts: CREATE ... IF NOT EXISTS is not race-free.
-_LOCK_KEY = 7461005
+# Serialises concurrent first starts (CREATE ... IF NOT EXISTS is not race-free); the same key as
+# `storeplane.database.setup_schema`, so the two never create the same table at once.
+_LOCK_KEY = 7461001
 
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};

@@ -91,7 +91,7 @@ async def test_two_processes_provisioning_many_stores_never_install_a_release_tw
         types = [e.type for e in await read_model.events(store_id=store.id)]
         assert types.count("ReleaseInstalled") == 1
     workers = [set(re.findall(r"store=(\S+) ", output)) for output in outputs]
-    assert all(workers), "both processes took part"
+    assert all(workers), "both processes took part:\n" + "\n----\n".join(o[-3000:] for o in outputs)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,6 +51,12 @@ def _fresh_database(postgres_server: LocalPostgres | None) -> str:
 def database_url(postgres_server: LocalPostgres | None) -> str:
     """A fresh database with the full schema, so no test sees another session's data."""
     return _fresh_database(postgres_server)
+
+
+@pytest.fixture(scope="session")
+def make_database(postgres_server: LocalPostgres | None) -> Callable[[], str]:
+    """Makes a database of its own for a long-lived fixture (a platform running beside the tests)."""
+    return lambda: _fresh_database(postgres_server)
 
 
 @pytest.fixture

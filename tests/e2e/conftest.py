@@ -3,7 +3,7 @@ PostgreSQL, and one headless chromium for the session. Prints where the screensh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,16 @@ def dashboard_dist() -> Path:
 
 @pytest.fixture(scope="session")
 def platform(
-    database_url: str, dashboard_dist: Path, kube_cluster: KubeCluster,
+    make_database: Callable[[], str], dashboard_dist: Path, kube_cluster: KubeCluster,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Platform]:
     """`storeplane up` with its reconciler on the session's local control plane (KUBECONFIG, and
-    helm and kubectl on PATH, as `storeplane cluster env` would export them)."""
+    helm and kubectl on PATH, as `storeplane cluster env` would export them), on a database of its
+    own: it keeps running for the rest of the session, and its reconciler must not work on the
+    stores of other tests."""
     cluster_env = kube_cluster.env()
     running = Platform(
-        database_url=database_url,
+        database_url=make_database(),
         log_path=tmp_path_factory.mktemp("platform") / "storeplane-up.log",
         extra_env={
             "KUBECONFIG": cluster_env["KUBECONFIG"],
@@ -43,10 +45,17 @@ def platform(
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # Screenshots are of this run only.
+def fresh_screenshots() -> Path:
+    """Screenshots are of this run only."""
     for old in SCREENSHOTS.glob("*.png") if SCREENSHOTS.is_dir() else []:
         old.unlink()
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="module")
+def browser(fresh_screenshots: Path) -> Iterator[Browser]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this thread
+    # while it is open, and the async tests of other folders need that thread's loop to be free.
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium

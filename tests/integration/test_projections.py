@@ -117,17 +117,16 @@ async def test_the_read_model_shows_current_status_and_filters_by_tenant(
 
 
 async def test_each_batch_is_announced_with_its_position(
-    service: StoreService, pool: asyncpg.Pool, database_url: str, tenant: str
+    own_service: StoreService, own_pool: asyncpg.Pool, private_database_url: str, tenant: str
 ) -> None:
-    await ProjectionRunner(pool).catch_up()
     received: asyncio.Queue[str] = asyncio.Queue()
-    listener = await asyncpg.connect(database_url)
+    listener = await asyncpg.connect(private_database_url)
     await listener.add_listener(READ_MODEL_CHANNEL, lambda *args: received.put_nowait(args[-1]))
     try:
-        make_history(service, tenant, 1)
-        await ProjectionRunner(pool).catch_up()
+        make_history(own_service, tenant, 1)
+        await ProjectionRunner(own_pool).catch_up()
         payload = await asyncio.wait_for(received.get(), timeout=5)
-        assert int(payload) == await ReadModel(pool).position()
+        assert int(payload) == await ReadModel(own_pool).position()
     finally:
         await listener.close()
 

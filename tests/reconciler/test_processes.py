@@ -14,7 +14,7 @@ import signal
 import subprocess
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -24,7 +24,7 @@ from domain.actors import tenant_actor
 from domain.service import StoreService
 from domain.store import Store
 from projections.queries import ReadModel
-from reconciler.schema import LEASES
+from reconciler.schema import LEASES, ensure_schema
 from tests.fixtures.kube import KubeCluster
 from tests.reconciler.harness import (
     MINI_CHART,
@@ -67,18 +67,36 @@ def create(service: StoreService, tenant: str, engine: str = "woocommerce") -> S
     )
 
 
+async def _leased(pool: asyncpg.Pool, stores: list[Store]) -> bool:
+    count = await pool.fetchval(
+        f"SELECT count(*) FROM {LEASES} WHERE store_id = ANY($1::uuid[])", [s.id for s in stores]
+    )
+    return bool(count)
+
+
+async def _until_async(condition: Callable[[], Awaitable[bool]], what: str, within: float = 60) -> None:
+    for _ in range(int(within / 0.1)):
+        if await condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 async def test_two_processes_provisioning_many_stores_never_install_a_release_twice(
     kube_cluster: KubeCluster, database_url: str, service: StoreService, read_model: ReadModel,
-    tenant: str, tools: ClusterTools, helm_home: Path, tmp_path: Path,
+    pool: asyncpg.Pool, tenant: str, tools: ClusterTools, helm_home: Path, tmp_path: Path,
 ) -> None:
+    await ensure_schema(pool)
     charts = charts_dir(tmp_path / "charts")
     env = {"STOREPLANE_RECONCILER_CONCURRENCY": "4"}
-    processes = [
-        reconciler_process(database_url, kube_cluster, charts, helm_home, extra_env=env) for _ in range(2)
-    ]
+    processes = [reconciler_process(database_url, kube_cluster, charts, helm_home, extra_env=env)]
     outputs: list[str] = []
     try:
         stores = [create(service, tenant, ("woocommerce", "medusa")[i % 2]) for i in range(STORES)]
+        # The second process starts once the first works (past its start-up): two processes
+        # running `setup_schema` at the same instant can fail in eventsourcing's CREATE TABLE.
+        await _until_async(lambda: _leased(pool, stores), "the first process to claim a store")
+        processes.append(reconciler_process(database_url, kube_cluster, charts, helm_home, extra_env=env))
         for store in stores:
             row = await wait_for(read_model, store.id, status_is("ready", "failed"), what="ready", within=600)
             assert row.status == "ready", row.status_reason

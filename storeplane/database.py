@@ -16,6 +16,7 @@ from domain.service import EVENTS_TABLE, StoreService
 from graphql_api.tokens import ensure_schema_sync as ensure_token_schema
 from projections.audit_schema import ensure_schema as ensure_audit_schema
 from projections.schema import READ_MODEL_SCHEMA, ddl
+from reconciler.schema import DDL as RECONCILER_DDL
 from storeplane.local_postgres import LocalPostgres
 from storeplane.settings import Settings
 
@@ -48,6 +49,8 @@ def open_service(url: str, plans: PlanCatalog | None = None) -> StoreService:
     return StoreService(env=eventsourcing_env(url), plans=plans)
 
 
+SCHEMA_LOCK_KEY = 7461001
+
 _READABLE_EVENTS_VIEW = f"""
 CREATE OR REPLACE VIEW public.{EVENTS_TABLE}_readable AS
 SELECT notification_id, originator_id, originator_version, topic,
@@ -57,16 +60,19 @@ FROM public.{EVENTS_TABLE};
 
 
 def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
-    """Creates every table storeplane needs, idempotently; safe to run at every start."""
-    open_service(url).close()
+    """Creates every table storeplane needs, idempotently; safe to run at every start, and from
+    several processes starting at once."""
     with psycopg.connect(url, autocommit=True) as conn:
-        # Serialise concurrent first starts: CREATE ... IF NOT EXISTS is not race-free.
-        conn.execute("SELECT pg_advisory_lock(7461001)")
+        # Serialise concurrent first starts: CREATE ... IF NOT EXISTS is not race-free (two
+        # processes creating the event store's table at once fail with "tuple concurrently updated").
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
+            open_service(url).close()  # the event store's table, created by eventsourcing
             conn.execute(ddl(read_model_schema).encode())
             conn.execute(_READABLE_EVENTS_VIEW.encode())
+            conn.execute(RECONCILER_DDL.encode())
         finally:
-            conn.execute("SELECT pg_advisory_unlock(7461001)")
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
     ensure_audit_schema(url)
     ensure_token_schema(url)
 

@@ -70,10 +70,11 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def platform_running(database_url: str) -> Iterator[str]:
-    """`storeplane up` (projections + API) on a free port; yields its base URL."""
+    """`storeplane up` (projections + API, without the reconciler: its provisioning would move the
+    benchmark's stores on and start a local cluster on the same cores) on a free port; yields its URL."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "storeplane.cli", "up", "--port", str(port)],
+        [sys.executable, "-m", "storeplane.cli", "up", "--no-reconciler", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
         env={**os.environ, **UNLIMITED, "DATABASE_URL": database_url},
     )

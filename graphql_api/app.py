@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -19,13 +19,15 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_api.bodylimit import BodySizeLimit
 from graphql_api.caller import authenticate, bearer, token_from_params
 from graphql_api.context import ApiContext, ApiServices
+from graphql_api.live.shared_results import SharedResults
 from graphql_api.schema.root import build_schema
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,11 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
     async def send_json(self, message: Mapping[str, object]) -> None:
         if self.ws.application_state == WebSocketState.DISCONNECTED:
             return  # we closed it (a dropped subscriber): messages still in flight have nowhere to go
-        await super().send_json(message)
+        view = cast(StoreplaneGraphQL, self.view)
+        try:  # a pushed result shared by many subscribers is serialised once (shared_results)
+            await self.ws.send_text(view.shared.encode_message(message))
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class StoreplaneGraphQL(GraphQL[ApiContext, None]):
@@ -46,8 +52,9 @@ class StoreplaneGraphQL(GraphQL[ApiContext, None]):
 
     def __init__(self, services: ApiServices) -> None:
         config = services.config
+        self.shared = SharedResults()
         super().__init__(
-            build_schema(config, services.metrics),
+            build_schema(config, services.metrics, self.shared),
             graphql_ide="graphiql" if config.dev else None,
             keep_alive=True,
             keep_alive_interval=15,

@@ -77,6 +77,9 @@ class ApiServer:
         config = uvicorn.Config(
             create_app(self.services), host=self.host, port=self.port, log_level="warning",
             ws_max_size=self.services.config.max_body_bytes, lifespan="off",
+            # Pushes are small and the same text goes to many sockets: compressing each copy with its
+            # socket's own deflate context cost more CPU per delivery than it saved in bytes.
+            ws_per_message_deflate=False,
         )
         server = _Server(config)
         listening = asyncio.create_task(self.services.broadcaster.run(stop), name="broadcaster")

@@ -134,9 +134,13 @@ class Broadcaster:
 
     def _dispatch(self, batch: Batch) -> None:
         tenants = {row.tenant for row in batch.events}
+        filtered: dict[Topic, Batch] = {}  # filtered once per distinct topic, not once per subscriber
         for tenant in (*tenants, None):
             for subscription in list(self._subscribers.get(tenant, ())):
-                if not subscription.offer(batch):
+                wanted = filtered.get(subscription.topic)
+                if wanted is None:
+                    wanted = filtered[subscription.topic] = batch.for_topic(subscription.topic)
+                if not subscription.offer(wanted):
                     self._subscribers[tenant].discard(subscription)
 
 

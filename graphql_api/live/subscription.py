@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 from uuid import UUID
 
 from projections.event_feed import FeedRow
 from projections.store_view import StoreRow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,19 @@ class Batch:
 
     events: tuple[FeedRow, ...]
     stores: dict[UUID, StoreRow] = field(default_factory=dict)
+    # Shared by the batch and every filtered copy of it, so the objects resolvers yield for an event
+    # are the same for every subscriber (which lets `shared_results` execute each event once).
+    memo: dict[Hashable, object] = field(default_factory=dict)
+
+    def shared(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, built once for all the subscribers this batch reaches."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return cast(T, self.memo[key])
+
+    def for_topic(self, topic: Topic) -> Batch:
+        """The part of this batch `topic` wants (possibly no event), sharing its stores and memo."""
+        return Batch(tuple(row for row in self.events if topic.wants(row)), self.stores, self.memo)
 
 
 class SubscriberDropped(Exception):
@@ -67,14 +82,13 @@ class Subscription:
         self._queue: asyncio.Queue[Batch | _Dropped] = asyncio.Queue(maxsize=max_batches)
 
     def offer(self, batch: Batch) -> bool:
-        """Queues what this subscriber wants from `batch`; False if it is (now) dropped."""
+        """Queues `batch` (already `for_topic` of this topic) unless empty; False if (now) dropped."""
         if self.dropped is not None:
             return False
-        wanted = tuple(row for row in batch.events if self.topic.wants(row))
-        if not wanted:
+        if not batch.events:
             return True
         try:
-            self._queue.put_nowait(Batch(wanted, batch.stores))
+            self._queue.put_nowait(batch)
         except asyncio.QueueFull:
             self.drop(
                 f"subscriber too slow: more than {self._queue.maxsize} batches behind; "

@@ -15,7 +15,9 @@ from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext
 
 from graphql_api.config import ApiConfig
+from graphql_api.context import ApiContext
 from graphql_api.extensions import ErrorCodes
+from graphql_api.live.shared_results import SharedEventExecutor, SharedResults
 from graphql_api.metrics import ApiMetrics
 from graphql_api.schema.mutations import Mutation
 from graphql_api.schema.queries import Query
@@ -29,7 +31,15 @@ class _Schema(strawberry.Schema):
         """Client errors are expected and internal ones are logged by ErrorCodes, with context."""
 
 
-def build_schema(config: ApiConfig, metrics: ApiMetrics) -> strawberry.Schema:
+def _visibility(context: ApiContext) -> str | None:
+    """What decides which results a caller may see: its tenant (None for an admin, who sees all)."""
+    caller = context.auth.caller
+    return None if caller is None else caller.scope
+
+
+def build_schema(
+    config: ApiConfig, metrics: ApiMetrics, shared: SharedResults | None = None
+) -> strawberry.Schema:
     # Factories, not instances: each operation gets extensions of its own.
     extensions: list[Any] = [
         functools.partial(QueryDepthLimiter, max_depth=config.max_query_depth),
@@ -41,4 +51,6 @@ def build_schema(config: ApiConfig, metrics: ApiMetrics) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        # Each subscription event is executed once for all the subscribers that see it alike.
+        execution_context_class=SharedEventExecutor.sharing(shared or SharedResults(), _visibility),
     )

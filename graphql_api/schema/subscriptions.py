@@ -9,6 +9,7 @@ duplicate, because sequences only grow.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator
 from uuid import UUID
 
@@ -49,7 +50,10 @@ async def _catch_up(
 def _changed_stores(batch: Batch) -> list[StoreNode]:
     """Each store the batch touched, once, as it is after the batch (in order of first change)."""
     seen: dict[UUID, None] = dict.fromkeys(row.store_id for row in batch.events)
-    return [StoreNode.from_row(batch.stores[i]) for i in seen if i in batch.stores]
+    return [
+        batch.shared(("store", i), functools.partial(StoreNode.from_row, batch.stores[i]))
+        for i in seen if i in batch.stores
+    ]
 
 
 @contextlib.asynccontextmanager
@@ -111,7 +115,9 @@ class Subscription:
                 async for batch in subscription.batches():
                     for row in batch.events:
                         if row.sequence > last:
-                            yield StoreEvent.from_row(row)
+                            yield batch.shared(
+                                ("event", row.sequence), functools.partial(StoreEvent.from_row, row)
+                            )
                             last = row.sequence
             except SubscriberDropped as error:
                 raise _too_slow(error, last) from None

@@ -40,6 +40,7 @@ from projections.audit_schema import (
 )
 from projections.audit_signed_checkpoint import Checkpoint, SignedCheckpointFile
 from projections.postgres_view import Connection
+from projections.waiting import first_of
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +115,7 @@ class ChainProjection:
                     await self.catch_up()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                     log.exception("event chain batch failed; retrying")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_either(wake, stop), timeout=poll_interval)
+                await first_of(wake, stop, within=poll_interval)
         finally:
             with contextlib.suppress(Exception):
                 await conn.remove_listener(EVENTS_TABLE, woken)
@@ -174,15 +174,6 @@ def link_records(
         rows.append((r["notification_id"], count, originator, r["originator_version"], r["topic"],
                      digest, store_hash, global_hash))
     return rows, Checkpoint(int(records[-1]["notification_id"]), count, global_hash)
-
-
-async def _either(*events: asyncio.Event) -> None:
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 async def signed_checkpoint_file(pool: asyncpg.Pool, data_dir: Path) -> SignedCheckpointFile:

@@ -25,6 +25,7 @@ from projections.event_feed import FeedRow, feed_row
 from projections.postgres_view import Connection, PostgresView
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA, STORES_PROJECTION
 from projections.store_view import StoreRow, apply, created
+from projections.waiting import first_of
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,7 @@ class ProjectionRunner:
             while not stop.is_set() and not listener.is_closed():
                 wake.clear()
                 await self.catch_up()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(wake, stop), timeout=poll_interval)
+                await first_of(wake, stop, within=poll_interval)
 
     async def _apply_batch(self, conn: Connection) -> int:
         position = await self.view.lock_position(conn, STORES_PROJECTION)
@@ -133,15 +133,6 @@ class ProjectionRunner:
             rows[row.id] = changed[row.id] = row
             feed.append(feed_row(event, sequence, row.tenant))
         return changed, feed
-
-
-async def _first(*events: asyncio.Event) -> None:
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 @contextlib.asynccontextmanager

@@ -24,6 +24,7 @@ import asyncpg
 
 from domain.store import StoreStatus
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA
+from projections.waiting import first_of
 from reconciler.backoff import retry_delay
 from reconciler.leases import Claim, Leases
 from reconciler.settings import ReconcilerSettings
@@ -169,12 +170,7 @@ class Dispatcher:
         timeout = self.settings.poll_interval.total_seconds()
         if self.timers:
             timeout = min(timeout, (self.timers[0] - now).total_seconds())
-        waiters = [asyncio.ensure_future(e.wait()) for e in (self.wake, stop)]
-        try:
-            await asyncio.wait(waiters, timeout=max(timeout, 0.01), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+        await first_of(self.wake, stop, within=max(timeout, 0.01))
 
     async def _drain(self) -> None:
         """Lets in-flight work finish its current action, then cancels what is left; every lease is

@@ -93,3 +93,27 @@ async def test_an_unauthenticated_subscription_is_refused(api: Api) -> None:
         message = await anonymous.message()
         errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
         assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
+
+
+async def test_subscribers_sharing_one_query_text_each_see_only_what_they_may(
+    api: Api, token: str, admin_token: str, tokens: TokenStore, other_tenant: str
+) -> None:
+    """Live results are computed once per (query, variables, tenant) and shared: the same
+    subscription text from two tenants and an admin must still give each its own view."""
+    _, other = await tokens.create(tenant=other_tenant)
+    async with (
+        subscribed(api, STORE_EVENTS, {}, token) as owner,
+        subscribed(api, STORE_EVENTS, {}, other) as neighbour,
+        subscribed(api, STORE_EVENTS, {}, admin_token) as admin,
+    ):
+        mine = (await api.data(CREATE, create_input("shared-a"), token))["createStore"]["store"]["id"]
+        theirs = (await api.data(CREATE, create_input("shared-b"), other))["createStore"]["store"]["id"]
+        marker = (await api.data(CREATE, create_input("shared-c"), token))["createStore"]["store"]["id"]
+        assert (await owner.next())["storeEvents"]["storeId"] == mine
+        assert (await owner.next())["storeEvents"]["storeId"] == marker, "not the neighbour's event"
+        assert (await neighbour.next())["storeEvents"]["storeId"] == theirs, "not the owner's event"
+        seen_by_admin = set()
+        while seen_by_admin != {mine, theirs, marker}:
+            store_id = (await admin.next())["storeEvents"]["storeId"]
+            if store_id in (mine, theirs, marker):
+                seen_by_admin.add(store_id)

@@ -41,8 +41,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP) cluster-binaries
-	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+## Every benchmark; each prints its numbers beside a baseline of the same run (see bench/RESULTS.md).
+BENCHMARKS := core_events audit_throughput api_create_latency api_push_latency reconciler_throughput
+bench: $(STAMP) cluster-binaries dashboard
+	for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

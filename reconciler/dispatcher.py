@@ -16,8 +16,9 @@ import os
 import random
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -57,7 +58,10 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("reconciler %s started (concurrency %d)", self.leases.holder, self.settings.concurrency)
-        async with self._listening(), self._renewing():
+        async with (
+            _in_background(self._listen_forever(), "listen read model"),
+            _in_background(self._renew_forever(), "lease renewal"),
+        ):
             try:
                 while not stop.is_set():
                     self.wake.clear()
@@ -186,16 +190,6 @@ class Dispatcher:
         with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             await self.leases.release_all()
 
-    @contextlib.asynccontextmanager
-    async def _renewing(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._renew_forever(), name="lease renewal")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
     async def _renew_forever(self) -> None:
         ttl = self.settings.lease_ttl.total_seconds()
         last_renewed = time.monotonic()
@@ -217,16 +211,6 @@ class Dispatcher:
             if self.running.get(store_id) is task:  # not already handing it back
                 log.warning("store=%s lease lost; cancelling its work", store_id)
                 task.cancel()
-
-    @contextlib.asynccontextmanager
-    async def _listening(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._listen_forever(), name="listen read model")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _listen_forever(self) -> None:
         """Holds a LISTEN connection, reconnecting after a database restart (polling covers gaps)."""
@@ -252,3 +236,15 @@ class Dispatcher:
             finally:
                 with contextlib.suppress(Exception):
                     await conn.remove_listener(READ_MODEL_CHANNEL, notified)
+
+
+@contextlib.asynccontextmanager
+async def _in_background(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """Runs `work` as a task for the duration of the block, and cancels it at the end."""
+    task = asyncio.create_task(work, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -25,6 +25,7 @@ DEFAULT_NODES = 3
 READY_TIMEOUT_SECONDS = 90
 KUBECONFIG_NAME = "kubeconfig.yaml"  # written by kwokctl into the cluster dir
 INPUT_CONFIG_NAME = "storeplane-kwokctl.yaml"
+SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16"
 LOG_TAIL_LINES = 12
 
 
@@ -127,6 +128,9 @@ def kwokctl_configuration(bin_dir: Path) -> dict[str, object]:
                     # Endpoints may not hold a loopback address; nothing in-cluster dials
                     # the apiserver through the kubernetes Service anyway.
                     {"key": "endpoint-reconciler-type", "value": "none"},
+                    # The default /24 holds ~250 Services: ~125 WooCommerce stores. A /16 holds
+                    # what a local run can create.
+                    {"key": "service-cluster-ip-range", "value": SERVICE_CLUSTER_IP_RANGE},
                 ],
             },
         ],

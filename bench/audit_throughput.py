@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg
 import psycopg
 
+from audit.chain import ChainProjection, signed_checkpoint_file
+from audit.export import ExportWindow, export_events
+from audit.schema import ensure_schema
+from audit.verify import verify
 from domain.service import EVENTS_TABLE, StoreService
-from projections.audit_chain import ChainProjection, signed_checkpoint_file
-from projections.audit_export import ExportWindow, export_events
-from projections.audit_schema import ensure_schema
-from projections.audit_verify import verify
 from storeplane.database import create_pool, open_service, setup_schema
 from storeplane.local_postgres import LocalPostgres
 from tests.audit.history import bulk_history

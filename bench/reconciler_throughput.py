@@ -37,10 +37,10 @@ import asyncpg
 from domain.catalog import Engine
 from domain.service import StoreService
 from projections.runner import ProjectionRunner
-from reconciler.charts import ChartRef, ChartSource
+from reconciler.cluster.charts import ChartRef, ChartSource
+from reconciler.cluster.helm import Helm
+from reconciler.cluster.kube import KubeAccess
 from reconciler.context import Cluster
-from reconciler.helm import Helm
-from reconciler.kube import KubeAccess
 from reconciler.records import StoreRecords
 from reconciler.run import run_reconciler
 from reconciler.settings import ReconcilerSettings

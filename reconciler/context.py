@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from domain.catalog import PlanCatalog
 from domain.naming import host_for
-from reconciler.charts import ChartRef, StoreValues
-from reconciler.helm import Helm
-from reconciler.kube import Kube
+from reconciler.cluster.charts import ChartRef, StoreValues
+from reconciler.cluster.helm import Helm
+from reconciler.cluster.kube import Kube
 from reconciler.settings import ReconcilerSettings
 from reconciler.snapshot import StoreSnapshot
 

@@ -18,7 +18,7 @@ from domain.actors import RECONCILER
 from domain.errors import StoreNotFound
 from domain.service import StoreService
 from domain.store import Store
-from reconciler.outcomes import Record, Stamp
+from reconciler.act.outcomes import Record, Stamp
 from reconciler.snapshot import StoreSnapshot
 
 T = TypeVar("T")

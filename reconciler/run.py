@@ -11,10 +11,10 @@ import asyncio
 import asyncpg
 
 from domain.service import StoreService
+from reconciler.cluster.helm import Helm
+from reconciler.cluster.kube import KubeAccess
 from reconciler.context import Cluster
 from reconciler.dispatcher import Dispatcher
-from reconciler.helm import Helm
-from reconciler.kube import KubeAccess
 from reconciler.records import StoreRecords
 from reconciler.schema import ensure_schema
 from reconciler.settings import ReconcilerSettings

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from reconciler.charts import ChartSource
+from reconciler.cluster.charts import ChartSource
 
 DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
 

@@ -18,12 +18,12 @@ from uuid import UUID
 from domain.catalog import PlanCatalog
 from domain.errors import ConcurrentModification, IllegalTransition
 from domain.store import Store, StoreStatus
-from reconciler import actions
+from reconciler import act
+from reconciler.act.outcomes import Failed, Finished, Outcome, Recorded, Settled, Stamp, Waiting
 from reconciler.backoff import RetryAt, after_failure
 from reconciler.context import Cluster, StoreContext
-from reconciler.decide import DecideConfig, decide, needs_world
-from reconciler.observe import observe
-from reconciler.outcomes import Failed, Finished, Outcome, Recorded, Settled, Stamp, Waiting
+from reconciler.decide.next_action import DecideConfig, decide, needs_world
+from reconciler.observe.world import observe
 from reconciler.records import StoreRecords
 from reconciler.settings import ReconcilerSettings
 from reconciler.snapshot import StoreSnapshot
@@ -103,7 +103,7 @@ class Worker:
         ctx = StoreContext(snapshot, self.cluster, self.settings, self.plans)
         world = await observe(ctx) if needs_world(snapshot) else None
         action = decide(snapshot, world, self.clock(), self.decide_config)
-        outcome = await actions.run(ctx, action)
+        outcome = await act.run(ctx, action)
         _log(snapshot, type(action).__name__, _describe(outcome))
         return outcome
 

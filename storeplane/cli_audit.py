@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from audit.chain import ChainProjection, signed_checkpoint_file
+from audit.export import ExportWindow, export_events, ndjson_line
+from audit.history import store_history
+from audit.schema import ensure_schema
+from audit.verify import Verdict, verify
 from domain.store import Store
-from projections.audit_chain import ChainProjection, signed_checkpoint_file
-from projections.audit_export import ExportWindow, export_events, ndjson_line
-from projections.audit_history import store_history
-from projections.audit_rebuild import Comparison, rebuild_and_compare
-from projections.audit_schema import ensure_schema
-from projections.audit_verify import Verdict, verify
+from projections.rebuild_check import Comparison, rebuild_and_compare
 from storeplane.cli_support import with_runtime
 from storeplane.output import print_json, print_record, print_table
 from storeplane.runtime import Runtime

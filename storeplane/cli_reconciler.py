@@ -14,8 +14,8 @@ import signal
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reconciler.charts import REPO_CHARTS_DIR, ChartSource
-from reconciler.kube import KubeAccess, NoClusterConfigured
+from reconciler.cluster.charts import REPO_CHARTS_DIR, ChartSource
+from reconciler.cluster.kube import KubeAccess, NoClusterConfigured
 from reconciler.run import run_reconciler
 from reconciler.settings import ReconcilerSettings
 from storeplane.cli_support import with_runtime

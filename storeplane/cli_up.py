@@ -15,11 +15,11 @@ import logging
 
 import asyncpg
 
+from audit.chain import ChainProjection, signed_checkpoint_file
 from graphql_api.server import first_admin_token
 from graphql_api.tokens import TokenStore, ensure_schema
-from projections.audit_chain import ChainProjection, signed_checkpoint_file
 from projections.runner import ProjectionRunner
-from reconciler.charts import REPO_CHARTS_DIR
+from reconciler.cluster.charts import REPO_CHARTS_DIR
 from reconciler.run import run_reconciler
 from storeplane.cli_api import add_server_options, api_task, run_event_loop
 from storeplane.cli_reconciler import ClusterChoice, choose_cluster, reconciler_settings

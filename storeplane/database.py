@@ -11,10 +11,10 @@ from urllib.parse import unquote, urlsplit
 import asyncpg
 import psycopg
 
+from audit.schema import ensure_schema as ensure_audit_schema
 from domain.catalog import PlanCatalog
 from domain.service import EVENTS_TABLE, StoreService
 from graphql_api.tokens import ensure_schema_sync as ensure_token_schema
-from projections.audit_schema import ensure_schema as ensure_audit_schema
 from projections.schema import READ_MODEL_SCHEMA, ddl
 from reconciler.schema import DDL as RECONCILER_DDL
 from storeplane.local_postgres import LocalPostgres

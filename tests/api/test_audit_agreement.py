@@ -9,9 +9,9 @@ from uuid import UUID
 import asyncpg
 import pytest
 
+from audit.history import store_history
 from domain.service import StoreService
 from domain.store import Store
-from projections.audit_history import store_history
 from storeplane.cli_audit import state_summary
 from tests.api.client import Api
 from tests.api.documents import CREATE, STORE, STORE_AT, create_input

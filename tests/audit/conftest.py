@@ -12,8 +12,8 @@ import psycopg
 import pytest
 import pytest_asyncio
 
+from audit.schema import ensure_schema
 from domain.service import StoreService
-from projections.audit_schema import ensure_schema
 from storeplane.database import create_pool, open_service, setup_schema
 
 

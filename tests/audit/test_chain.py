@@ -10,9 +10,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from audit.chain import ChainProjection, signed_checkpoint_file
+from audit.verify import verify
 from domain.service import StoreService
-from projections.audit_chain import ChainProjection, signed_checkpoint_file
-from projections.audit_verify import verify
 from tests.audit.history import make_history
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from projections.audit_hashing import GLOBAL_GENESIS, chained, link_bytes, state_digest, store_genesis
-from projections.audit_signed_checkpoint import Checkpoint, ForgedCheckpoint, SignedCheckpointFile
+from audit.hashing import GLOBAL_GENESIS, chained, link_bytes, state_digest, store_genesis
+from audit.signed_checkpoint import Checkpoint, ForgedCheckpoint, SignedCheckpointFile
 
 ORIGINATOR = uuid.UUID(int=7)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from audit.chain import ChainProjection
 from domain.service import StoreService
-from projections.audit_chain import ChainProjection
 from tests.audit.history import bulk_history, make_history
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

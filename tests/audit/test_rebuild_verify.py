@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from domain.service import StoreService
-from projections.audit_rebuild import rebuild_and_compare
+from projections.rebuild_check import rebuild_and_compare
 from tests.audit.history import make_history
 from tests.audit.test_cli import storeplane
 

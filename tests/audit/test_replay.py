@@ -11,11 +11,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from audit.chain import ChainProjection
+from audit.export import ExportWindow, export_events
+from audit.history import store_history
 from domain.errors import StoreNotFound
 from domain.service import StoreService
-from projections.audit_chain import ChainProjection
-from projections.audit_export import ExportWindow, export_events
-from projections.audit_history import store_history
 from tests.audit.history import make_history
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

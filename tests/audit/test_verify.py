@@ -16,11 +16,11 @@ import asyncpg
 import psycopg
 import pytest
 
+from audit.chain import ChainProjection, database_identity
+from audit.signed_checkpoint import SignedCheckpointFile
+from audit.verify import Verdict, verify
+from audit.walk import BreakKind
 from domain.service import StoreService
-from projections.audit_chain import ChainProjection, database_identity
-from projections.audit_signed_checkpoint import SignedCheckpointFile
-from projections.audit_verify import Verdict, verify
-from projections.audit_walk import BreakKind
 from tests.audit import tampering
 from tests.audit.history import make_history
 

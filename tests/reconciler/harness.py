@@ -25,8 +25,8 @@ from uuid import UUID
 from domain.catalog import Engine
 from projections.queries import ReadModel
 from projections.store_view import StoreRow
-from reconciler.charts import ChartRef, ChartSource
-from reconciler.kube import KubeAccess
+from reconciler.cluster.charts import ChartRef, ChartSource
+from reconciler.cluster.kube import KubeAccess
 from reconciler.run import run_reconciler
 from reconciler.settings import ReconcilerSettings, RetryPolicy
 from storeplane.database import create_pool, open_service

@@ -15,7 +15,7 @@ import pytest
 from domain.actors import tenant_actor
 from domain.service import StoreService
 from projections.queries import ReadModel
-from reconciler import manifests
+from reconciler.cluster import manifests
 from tests.fixtures.kube import KubeCluster
 from tests.reconciler.harness import (
     ClusterTools,

@@ -11,8 +11,8 @@ import pytest
 from domain.actors import tenant_actor
 from domain.service import StoreService
 from projections.queries import ReadModel
-from reconciler import manifests
-from reconciler.charts import ChartSource
+from reconciler.cluster import manifests
+from reconciler.cluster.charts import ChartSource
 from tests.fixtures.kube import KubeCluster
 from tests.reconciler.harness import (
     BASE_DOMAIN,

@@ -1,0 +1,182 @@
+"""The chain projection: links every stored event into a global hash chain and its store's chain.
+
+Fed by the events table in notification order (a domain event cannot know its global position when
+it is appended, so the chain is computed after the fact, like the read model); feeds
+`audit.event_chain`, a checkpoint of the head in `audit_checkpoints.chain_heads` per batch, and
+optionally the signed checkpoint file. Each batch, its checkpoint and the tracking row (position,
+count, head) commit in one transaction, so every event is chained exactly once, in order, across
+restarts and concurrent runners (the tracking row is locked FOR UPDATE, as in `runner.py`).
+
+A checkpoint per batch is what makes removing even the newest event visible: the last checkpoint
+names a position and count the events table must still reach. Events eventsourcing appends commit
+in notification order (it takes a table lock), so reading "after position" never skips one.
+There is deliberately no rebuild: recomputing the chain from the events would launder tampering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+
+from audit.hashing import (
+    GLOBAL_GENESIS,
+    chained,
+    link_bytes,
+    state_digest,
+    store_genesis,
+)
+from audit.schema import (
+    CHAIN_PROJECTION,
+    CHAIN_TABLE,
+    CHECKPOINT_TABLE,
+    TRACKING_TABLE,
+)
+from audit.signed_checkpoint import Checkpoint, SignedCheckpointFile
+from domain.service import EVENTS_TABLE
+from projections.postgres_view import Connection
+from projections.waiting import first_of
+
+log = logging.getLogger(__name__)
+
+CHAIN_COLUMNS = (
+    "notification_id", "ordinal", "originator_id", "originator_version", "topic", "state_digest",
+    "store_hash", "global_hash",
+)
+
+
+async def database_identity(conn: Connection) -> str:
+    """Names this database across servers: the cluster's system identifier and the database."""
+    name = str(await conn.fetchval("SELECT current_database()"))
+    try:
+        system = await conn.fetchval("SELECT system_identifier FROM pg_control_system()")
+    except asyncpg.InsufficientPrivilegeError:
+        return name
+    return f"{system}-{name}"
+
+
+async def lock_head(conn: Connection) -> Checkpoint:
+    record = await conn.fetchrow(
+        f"SELECT position, count, head FROM {TRACKING_TABLE} WHERE projection = $1 FOR UPDATE",
+        CHAIN_PROJECTION,
+    )
+    if record is None:
+        raise RuntimeError("no tracking row for the event chain; run schema setup")
+    head = bytes(record["head"]) if record["head"] is not None else GLOBAL_GENESIS
+    return Checkpoint(int(record["position"]), int(record["count"]), head)
+
+
+class ChainProjection:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        events_table: str = f"public.{EVENTS_TABLE}",
+        batch_size: int = 2000,
+        signed: SignedCheckpointFile | None = None,
+    ) -> None:
+        self.pool = pool
+        self.events_table = events_table
+        self.batch_size = batch_size
+        self.signed = signed
+
+    async def apply_next_batch(self) -> int:
+        """Chains up to one batch of new events in one transaction; returns how many it chained."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            head, count = await self._apply_batch(conn)
+        if count and self.signed is not None:
+            await asyncio.to_thread(self.signed.advance, head)
+        return count
+
+    async def catch_up(self) -> int:
+        total = 0
+        while chained_now := await self.apply_next_batch():
+            total += chained_now
+        return total
+
+    async def run(self, stop: asyncio.Event, *, poll_interval: float = 2.0) -> None:
+        """Chains events as they arrive (woken by eventsourcing's NOTIFY) until `stop` is set."""
+        wake = asyncio.Event()
+
+        def woken(*_: object) -> None:
+            wake.set()
+
+        conn = await self.pool.acquire()
+        try:
+            await conn.add_listener(EVENTS_TABLE, woken)
+            while not stop.is_set():
+                wake.clear()
+                try:
+                    await self.catch_up()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    log.exception("event chain batch failed; retrying")
+                await first_of(wake, stop, within=poll_interval)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(EVENTS_TABLE, woken)
+            await self.pool.release(conn)
+
+    async def _apply_batch(self, conn: Connection) -> tuple[Checkpoint, int]:
+        head = await lock_head(conn)
+        records = await conn.fetch(
+            f"SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE notification_id > $1 "
+            f"ORDER BY notification_id LIMIT $2",
+            head.position, self.batch_size,
+        )
+        if not records:
+            return head, 0
+        store_heads = await self._store_heads(conn, {r["originator_id"] for r in records})
+        rows, new_head = link_records(records, head, store_heads)
+        await conn.copy_records_to_table(
+            CHAIN_TABLE.split(".")[1], schema_name=CHAIN_TABLE.split(".")[0], records=rows,
+            columns=CHAIN_COLUMNS,
+        )
+        await conn.execute(
+            f"UPDATE {TRACKING_TABLE} SET position = $2, count = $3, head = $4 WHERE projection = $1",
+            CHAIN_PROJECTION, new_head.position, new_head.count, new_head.head,
+        )
+        await conn.execute(
+            f"INSERT INTO {CHECKPOINT_TABLE} (position, count, head) VALUES ($1, $2, $3)",
+            new_head.position, new_head.count, new_head.head,
+        )
+        return new_head, len(records)
+
+    @staticmethod
+    async def _store_heads(conn: Connection, originators: set[UUID]) -> dict[UUID, bytes]:
+        records = await conn.fetch(
+            f"SELECT DISTINCT ON (originator_id) originator_id, store_hash FROM {CHAIN_TABLE} "
+            f"WHERE originator_id = ANY($1::uuid[]) ORDER BY originator_id, originator_version DESC",
+            list(originators),
+        )
+        return {r["originator_id"]: bytes(r["store_hash"]) for r in records}
+
+
+def link_records(
+    records: Sequence[asyncpg.Record], head: Checkpoint, store_heads: dict[UUID, bytes]
+) -> tuple[list[tuple[object, ...]], Checkpoint]:
+    """Chain rows for `records` (in notification order) after `head`; updates `store_heads`."""
+    rows: list[tuple[object, ...]] = []
+    global_hash, count = head.head, head.count
+    for r in records:
+        originator: UUID = r["originator_id"]
+        digest = state_digest(bytes(r["state"]))
+        link = link_bytes(r["notification_id"], originator, r["originator_version"], r["topic"], digest)
+        global_hash = chained(global_hash, link)
+        store_hash = chained(store_heads.get(originator) or store_genesis(originator), link)
+        store_heads[originator] = store_hash
+        count += 1
+        rows.append((r["notification_id"], count, originator, r["originator_version"], r["topic"],
+                     digest, store_hash, global_hash))
+    return rows, Checkpoint(int(records[-1]["notification_id"]), count, global_hash)
+
+
+async def signed_checkpoint_file(pool: asyncpg.Pool, data_dir: Path) -> SignedCheckpointFile:
+    """This database's signed checkpoint file under `<data_dir>/audit` (its key lives beside it)."""
+    async with pool.acquire() as conn:
+        return SignedCheckpointFile(data_dir / "audit", await database_identity(conn))

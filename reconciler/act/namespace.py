@@ -1,0 +1,22 @@
+"""The store's namespace, with the storeplane labels (store id, tenant, engine, managed-by).
+
+Server-side apply creates it or puts its labels back; repeating it changes nothing.
+"""
+
+from __future__ import annotations
+
+from domain.store import Store
+from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.cluster import manifests
+from reconciler.cluster.kube import core
+from reconciler.context import StoreContext
+
+
+async def ensure_namespace(ctx: StoreContext) -> Recorded:
+    name = ctx.store.namespace
+    await ctx.cluster.kube.apply(core(name), manifests.namespace(ctx.store))
+
+    def record(store: Store, stamp: Stamp) -> None:
+        store.record_namespace_ready(namespace=name, actor=stamp.actor, correlation_id=stamp.correlation_id)
+
+    return Recorded(record, f"namespace {name} applied")

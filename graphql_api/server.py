@@ -1,7 +1,7 @@
 """Serving the API: builds its services on a pool and runs uvicorn with the broadcaster until stopped.
 
 Used by `storeplane api` and `storeplane up` (as one supervised root task) and by the tests. Signals
-are the supervisor's job, so uvicorn's own signal handling is switched off.
+are the composition root's job (`storeplane.platform`), so uvicorn's own signal handling is switched off.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ async def first_admin_token(tokens: TokenStore) -> str | None:
 class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
-        yield  # the supervisor owns SIGINT/SIGTERM and sets the stop event
+        yield  # storeplane.platform owns SIGINT/SIGTERM and sets the stop event
 
 
 @dataclass
@@ -72,7 +72,8 @@ class ApiServer:
     sock: socket.socket | None = None  # a bound socket (tests bind port 0 and read the port back)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Serves until `stop` is set; the broadcaster runs beside uvicorn and stops with it."""
+        """Serves until `stop` is set; the broadcaster runs beside uvicorn in one task group, and the
+        first to fail takes the other down."""
         await ensure_schema(self.services.read_model.pool)
         config = uvicorn.Config(
             create_app(self.services), host=self.host, port=self.port, log_level="warning",
@@ -82,17 +83,14 @@ class ApiServer:
             ws_per_message_deflate=False,
         )
         server = _Server(config)
-        listening = asyncio.create_task(self.services.broadcaster.run(stop), name="broadcaster")
-        serving = asyncio.create_task(server.serve([self.sock] if self.sock else None), name="uvicorn")
-        stopped = asyncio.create_task(stop.wait())
         try:
-            await asyncio.wait({stopped, listening, serving}, return_when=asyncio.FIRST_COMPLETED)
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.services.broadcaster.run(stop), name="broadcaster")
+                serving = group.create_task(
+                    server.serve([self.sock] if self.sock else None), name="uvicorn"
+                )
+                serving.add_done_callback(lambda _: stop.set())  # uvicorn ended: so does the API
+                await stop.wait()
+                server.should_exit = True
         finally:
-            stop.set()
-            server.should_exit = True
-            await asyncio.gather(serving, listening, stopped, return_exceptions=True)
             self.services.executor.shutdown(wait=False, cancel_futures=True)
-        for task in (serving, listening):
-            error = None if task.cancelled() else task.exception()
-            if error is not None:
-                raise error

@@ -1,6 +1,6 @@
-"""The reconciler's entry point: `run_reconciler(stop, ...)`, one root task for the supervisor.
+"""The reconciler's entry point: `run_reconciler(stop, ...)`, one root task of `storeplane.platform`.
 
-Fed by the composition root (`storeplane up`, `storeplane reconciler`, tests) with a database pool,
+Fed by the composition root (`storeplane.platform`, for `up` and `reconciler`; tests) with a database pool,
 the application service, the settings and how to reach the cluster; runs until `stop` is set.
 """
 

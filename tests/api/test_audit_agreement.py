@@ -12,7 +12,7 @@ import pytest
 from audit.history import store_history
 from domain.service import StoreService
 from domain.store import Store
-from storeplane.cli_audit import state_summary
+from storeplane.cli.audit import state_summary
 from tests.api.client import Api
 from tests.api.documents import CREATE, STORE, STORE_AT, create_input
 

@@ -10,7 +10,7 @@ import argparse
 
 import pytest
 
-from storeplane.cli_cluster import register
+from storeplane.cli.cluster import register
 from tests.fixtures.kube import KubeCluster
 
 pytestmark = pytest.mark.cluster

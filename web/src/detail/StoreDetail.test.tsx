@@ -1,4 +1,4 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { ApiContext } from "../api/context";
@@ -52,7 +52,8 @@ describe("StoreDetail", () => {
     renderDetail(api);
     await screen.findByText("detail-shop");
     const events = () => api.live.active("StoreEvents")[0];
-    expect(events()?.variables()).toEqual({ storeId: "s1", after: 14 });
+    // The events subscription opens once the history has loaded, which may come after the name.
+    await waitFor(() => expect(events()?.variables()).toEqual({ storeId: "s1", after: 14 }));
     act(() => api.live.pushEvent({ ...anEvent({ sequence: 20, version: 3, type: "NamespaceReady" }), storeId: "s1" }));
     await act(async () => api.live.reconnect());
     expect(events()?.variables()).toEqual({ storeId: "s1", after: 20 });

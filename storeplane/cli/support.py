@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from storeplane.platform import ApiOptions
 from storeplane.runtime import Runtime
 from storeplane.settings import Settings
 
@@ -23,3 +24,16 @@ def with_runtime(handler: RuntimeHandler) -> Handler:
             runtime.close()
 
     return run
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--dev", action="store_true",
+        help="development mode: GraphiQL at /graphql (also: STOREPLANE_DEV=1)",
+    )
+
+
+def server_options(args: argparse.Namespace) -> ApiOptions:
+    return ApiOptions(host=args.host, port=args.port, dev=args.dev)

@@ -13,8 +13,8 @@ from dataclasses import asdict
 import asyncpg
 
 from graphql_api.tokens import TokenStore, ensure_schema
-from storeplane.cli_support import with_runtime
-from storeplane.output import print_json, print_table
+from storeplane.cli.output import print_json, print_table
+from storeplane.cli.support import with_runtime
 from storeplane.runtime import Runtime
 
 _COLUMNS = ("token_id", "tenant", "admin", "label", "created_at", "revoked_at")

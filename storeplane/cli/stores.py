@@ -12,8 +12,8 @@ from domain.actors import operator_actor
 from domain.store import Store
 from projections.queries import ReadModel, StoreFilter
 from projections.store_view import StoreRow
-from storeplane.cli_support import with_runtime
-from storeplane.output import print_json, print_record, print_table
+from storeplane.cli.output import print_json, print_record, print_table
+from storeplane.cli.support import with_runtime
 from storeplane.runtime import Runtime
 
 _LIST_COLUMNS = ("id", "tenant", "name", "engine", "plan", "status", "url", "created_at")

@@ -1,28 +1,21 @@
 """The `storeplane` command: parses arguments and hands them to one handler per sub-command.
 
-Errors a user can cause (domain errors, bad arguments) end with a one-line reason on standard
-error and a non-zero exit status, never a traceback.
+`COMMANDS` lists every command group, one module each; no command imports another, and the
+long-running ones (`up`, `api`, `reconciler`, `projections run`) only describe what to run and
+hand it to `storeplane.platform`. Errors a user can cause (domain errors, bad arguments) end with a
+one-line reason on standard error and a non-zero exit status, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 
-import storeplane
 from domain.errors import DomainError
+from storeplane.cli import api, audit, cluster, db, projections, reconciler, stores, tokens, up
 
-
-def _command_modules() -> list[str]:
-    """Every `storeplane.cli_<name>` module with a `register` function adds its own sub-commands."""
-    return sorted(
-        f"storeplane.{info.name}"
-        for info in pkgutil.iter_modules(storeplane.__path__)
-        if info.name.startswith("cli_") and info.name != "cli_support"
-    )
+COMMANDS = (up, api, reconciler, projections, stores, tokens, audit, db, cluster)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         "~/.local/share/storeplane)",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in _command_modules():
-        importlib.import_module(name).register(subparsers)
+    for command in COMMANDS:
+        command.register(subparsers)
     return parser
 
 
@@ -51,7 +44,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

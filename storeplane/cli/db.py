@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from storeplane.cli_support import with_runtime
+from storeplane.cli.support import with_runtime
 from storeplane.local_postgres import LocalPostgres
 from storeplane.runtime import Runtime
 

@@ -1,18 +1,20 @@
-"""`storeplane projections …`: run the projection runner, or rebuild the read model from event 1."""
+"""`storeplane projections …`: run the projection runner, or rebuild the read model from event 1
+(`--verify`: into a scratch schema, compared row by row with the live one)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 import time
 
 import asyncpg
 
+from projections.rebuild_check import Comparison, rebuild_and_compare
 from projections.runner import ProjectionRunner
-from storeplane.cli_audit import verify_rebuild
-from storeplane.cli_support import with_runtime
+from storeplane import platform
+from storeplane.cli.support import with_runtime
 from storeplane.runtime import Runtime
+
+DIFFERENT_EXIT = 3
 
 
 def rebuild(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -28,16 +30,27 @@ def rebuild(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def run(_: argparse.Namespace, runtime: Runtime) -> int:
-    async def work(pool: asyncpg.Pool) -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await ProjectionRunner(pool).run(stop)
-        return 0
+def verify_rebuild(runtime: Runtime) -> int:
+    """Exit 0 if a rebuild equals the live read model, else 3."""
 
-    return runtime.with_pool(work)
+    async def compare(pool: asyncpg.Pool) -> Comparison:
+        return await rebuild_and_compare(pool)
+
+    comparison = runtime.with_pool(compare)
+    print(f"compared {comparison.rows_compared} rows of the live read model with a rebuild from "
+          f"{comparison.position} events")
+    if comparison.identical:
+        print("identical: the live read model is what the events say")
+        return 0
+    print(f"DIFFERENT: {comparison.differing} rows differ; the first ones:")
+    for difference in comparison.shown:
+        print(f"  {difference.describe()}")
+    return DIFFERENT_EXIT
+
+
+def run(_: argparse.Namespace, runtime: Runtime) -> int:
+    platform.run(runtime, platform.Components(projections=True))
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -23,9 +23,8 @@ from audit.history import store_history
 from audit.schema import ensure_schema
 from audit.verify import Verdict, verify
 from domain.store import Store
-from projections.rebuild_check import Comparison, rebuild_and_compare
-from storeplane.cli_support import with_runtime
-from storeplane.output import print_json, print_record, print_table
+from storeplane.cli.output import print_json, print_record, print_table
+from storeplane.cli.support import with_runtime
 from storeplane.runtime import Runtime
 
 T = TypeVar("T")
@@ -134,24 +133,6 @@ def verify_command(args: argparse.Namespace, runtime: Runtime) -> int:
     verdict = _chained(runtime, check, catch_up=not args.no_catch_up)
     _report(verdict, args.json)
     return 0 if verdict.intact else BROKEN_EXIT
-
-
-def verify_rebuild(runtime: Runtime) -> int:
-    """`projections rebuild --verify`: exit 0 if a rebuild equals the live read model, else 3."""
-
-    async def compare(pool: asyncpg.Pool) -> Comparison:
-        return await rebuild_and_compare(pool)
-
-    comparison = runtime.with_pool(compare)
-    print(f"compared {comparison.rows_compared} rows of the live read model with a rebuild from "
-          f"{comparison.position} events")
-    if comparison.identical:
-        print("identical: the live read model is what the events say")
-        return 0
-    print(f"DIFFERENT: {comparison.differing} rows differ; the first ones:")
-    for difference in comparison.shown:
-        print(f"  {difference.describe()}")
-    return BROKEN_EXIT
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

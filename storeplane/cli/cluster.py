@@ -1,6 +1,6 @@
 """``storeplane cluster build|up|down|status|env``: the local Kubernetes control plane.
 
-Fed by the main CLI (``storeplane/cli.py`` calls ``register``) and the user's flags;
+Fed by the main CLI (``storeplane/cli/__init__.py`` calls ``register``) and the user's flags;
 feeds ``storeplane.localcluster`` (build, runtime) and prints what a shell needs
 to use the cluster (``eval "$(storeplane cluster env)"``).
 """

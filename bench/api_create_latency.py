@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from bench.api_common import fresh_database, machine, platform_running, summary
+from domain.actors import Stamp
 from graphql_api.tokens import TokenStore, ensure_schema
 from storeplane.database import create_pool, open_service
 
@@ -66,9 +67,7 @@ async def through_api(
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         await asyncio.gather(*(client(http, t, 2, query=ME) for t in tokens))  # open connections
         started = time.perf_counter()
-        results = await asyncio.gather(
-            *(client(http, t, count, query=query, every=every) for t in tokens)
-        )
+        results = await asyncio.gather(*(client(http, t, count, query=query, every=every) for t in tokens))
         elapsed = time.perf_counter() - started
     return [x for r in results for x in r], len(tokens) * count / elapsed
 
@@ -81,7 +80,7 @@ def through_service(url: str, clients: int, creates: int) -> tuple[list[float], 
         for i in range(creates):
             started = time.perf_counter()
             service.create_store(tenant=tenant, name=f"s-{i}", engine="medusa", plan="small",
-                                 idempotency_key=None, actor="admin:bench", correlation_id="c")
+                                 idempotency_key=None, stamp=Stamp("admin:bench", "c"))
             latencies.append(time.perf_counter() - started)
         return latencies
 

@@ -26,6 +26,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 from bench.api_common import fresh_database, machine, platform_running, summary
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from graphql_api.tokens import TokenStore, ensure_schema
@@ -73,7 +74,7 @@ def versions(received: list[tuple[str | bytes, float]]) -> list[tuple[int, float
 
 def note(i: int) -> Any:
     def command(store: Store) -> None:
-        store.note_progress(reason=f"step {i}", actor=SYSTEM, correlation_id=f"c-{i}")
+        store.note_progress(reason=f"step {i}", stamp=Stamp(SYSTEM, f"c-{i}"))
 
     return command
 
@@ -153,11 +154,9 @@ async def run(url: str, base: str, args: argparse.Namespace) -> list[str]:
             created = await http.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
         store_id = UUID(created.json()["data"]["createStore"]["store"]["id"])
         await asyncio.to_thread(service.change, store_id,
-                                lambda s: s.start_provisioning(actor=SYSTEM, correlation_id="c"))
+                                lambda s: s.start_provisioning(stamp=Stamp(SYSTEM, "c")))
         one = await pushed(base, token, service, store_id, 1, args.events, 0, args.gap)
-        many = await pushed(
-            base, token, service, store_id, args.subscribers, args.events, 1000, args.gap
-        )
+        many = await pushed(base, token, service, store_id, args.subscribers, args.events, 1000, args.gap)
         after = await last_sequence(url, store_id)
         polls = await polled(base, token, service, store_id, args.pollers, 10, 2000, after)
     finally:

@@ -20,6 +20,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from domain.actors import Stamp
 from domain.catalog import PlanCatalog
 from domain.service import StoreService
 from domain.store import Store
@@ -36,7 +37,7 @@ def creates_per_second(service: StoreService, count: int, writers: int) -> float
     def create(i: int) -> None:
         service.create_store(
             tenant=tenant, name=f"s-{i}", engine="woocommerce", plan="small",
-            idempotency_key=None, actor="admin:bench", correlation_id=f"c-{i}",
+            idempotency_key=None, stamp=Stamp("admin:bench", f"c-{i}"),
         )
 
     started = time.perf_counter()
@@ -59,11 +60,11 @@ def append_history(service: StoreService, events: int) -> None:
         for i in range(start, min(start + 500, stores_needed)):
             store = Store.request(
                 name=f"h-{i}", tenant=tenant, engine="medusa", plan="small", idempotency_key=None,
-                actor="admin:bench", correlation_id=f"c-{i}", plans=plans,
+                stamp=Stamp("admin:bench", f"c-{i}"), plans=plans,
             )
-            store.start_provisioning(actor=SYSTEM, correlation_id=f"c-{i}")
-            store.record_namespace_ready(namespace=store.namespace, actor=SYSTEM, correlation_id="c")
-            store.record_ready(url=f"http://h-{i}.{tenant}.example", actor=SYSTEM, correlation_id="c")
+            store.start_provisioning(stamp=Stamp(SYSTEM, f"c-{i}"))
+            store.record_namespace_ready(namespace=store.namespace, stamp=Stamp(SYSTEM, "c"))
+            store.record_ready(url=f"http://h-{i}.{tenant}.example", stamp=Stamp(SYSTEM, "c"))
             batch.append(store)
         service.save(*batch)
 

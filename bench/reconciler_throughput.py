@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from domain.actors import Stamp
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
@@ -126,7 +128,7 @@ async def measure(
         await asyncio.to_thread(
             service.create_store, tenant=tenant, name=f"s{i}",
             engine=("woocommerce", "medusa")[i % 2], plan="small", idempotency_key=None,
-            actor="admin:bench", correlation_id=f"bench-{i}",
+            stamp=Stamp("admin:bench", f"bench-{i}"),
         )
         if spacing:
             await asyncio.sleep(spacing)
@@ -194,9 +196,7 @@ async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
                 run = await measure(
                     designer(cluster), service, pool, stores=args.probes, spacing=0.1, goal="failed"
                 )
-            shown = "  ".join(
-                f"p{p} {percentile(run.latencies, p) * 1000:6.0f} ms" for p in (50, 95, 99)
-            )
+            shown = "  ".join(f"p{p} {percentile(run.latencies, p) * 1000:6.0f} ms" for p in (50, 95, 99))
             print(f"  {label:45s} {shown}  max {run.latencies[-1] * 1000:6.0f} ms", flush=True)
         if not args.stores:
             return

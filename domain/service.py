@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
+from domain.actors import Stamp
 from domain.catalog import PlanCatalog
 from domain.errors import (
     ConcurrentModification,
@@ -70,12 +71,11 @@ class StoreService(Application[UUID]):
         engine: str,
         plan: str,
         idempotency_key: str | None,
-        actor: str,
-        correlation_id: str,
+        stamp: Stamp,
     ) -> Store:
         store = Store.request(
             name=name, tenant=tenant, engine=engine, plan=plan, idempotency_key=idempotency_key,
-            actor=actor, correlation_id=correlation_id, plans=self.plans,
+            stamp=stamp, plans=self.plans,
         )
         if idempotency_key:
             existing = self._find(store.id)
@@ -88,30 +88,24 @@ class StoreService(Application[UUID]):
             return self._explain_lost_create(store, idempotency_key)
         return store
 
-    def delete_store(
-        self, store_id: UUID, *, actor: str, correlation_id: str, tenant: str | None = None
-    ) -> Store:
+    def delete_store(self, store_id: UUID, *, stamp: Stamp, tenant: str | None = None) -> Store:
         return self.change(
             store_id,
-            lambda s: s.request_deletion(actor=actor, correlation_id=correlation_id),
+            lambda s: s.request_deletion(stamp=stamp),
             tenant=tenant,
         )
 
-    def retry_store(
-        self, store_id: UUID, *, actor: str, correlation_id: str, tenant: str | None = None
-    ) -> Store:
+    def retry_store(self, store_id: UUID, *, stamp: Stamp, tenant: str | None = None) -> Store:
         return self.change(
             store_id,
-            lambda s: s.request_retry(actor=actor, correlation_id=correlation_id),
+            lambda s: s.request_retry(stamp=stamp),
             tenant=tenant,
         )
 
     # Use cases of the reconciler ------------------------------------------------------------
 
     @retried_on_lost_connections
-    def change(
-        self, store_id: UUID, command: Callable[[Store], None], *, tenant: str | None = None
-    ) -> Store:
+    def change(self, store_id: UUID, command: Callable[[Store], None], *, tenant: str | None = None) -> Store:
         """Applies one command to the current store and saves what it recorded, or raises."""
         store = self.get_store(store_id, tenant=tenant)
         command(store)
@@ -119,10 +113,10 @@ class StoreService(Application[UUID]):
         return store
 
     @retried_on_lost_connections
-    def finish_deletion(self, store_id: UUID, *, actor: str, correlation_id: str) -> Store:
+    def finish_deletion(self, store_id: UUID, *, stamp: Stamp) -> Store:
         """Records the store as deleted and frees its name, in one atomic write."""
         store = self.get_store(store_id)
-        store.record_deleted(actor=actor, correlation_id=correlation_id)
+        store.record_deleted(stamp=stamp)
         reservation = self._find_reservation(store.tenant, store.name)
         if reservation is not None:
             reservation.release(store.id)

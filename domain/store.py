@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.actors import Stamp
 from domain.catalog import Engine, PlanCatalog
 from domain.errors import IllegalTransition, InvalidInput
 from domain.naming import check_store_name, check_tenant_name, namespace_for
@@ -57,6 +59,13 @@ class Store(Aggregate):
     class Event(Aggregate.Event):
         actor: str
         correlation_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            # Every event stamps the store with who made the change and for which request, so no
+            # recorded method has to (eventsourcing calls this after the method's own body).
+            aggregate.last_actor = self.actor
+            aggregate.last_correlation_id = self.correlation_id
+            super().apply(aggregate)
 
     class Requested(Aggregate.Created, Event):
         name: str
@@ -146,7 +155,7 @@ class Store(Aggregate):
         self.retry_at: datetime | None = None
         self.completed_steps: list[str] = []
         self.release_revision: int | None = None
-        self.last_actor = actor
+        self.last_actor = actor  # set again by Event.apply; here so the attributes are declared
         self.last_correlation_id = correlation_id
 
     @classmethod
@@ -158,8 +167,7 @@ class Store(Aggregate):
         engine: str,
         plan: str,
         idempotency_key: str | None,
-        actor: str,
-        correlation_id: str,
+        stamp: Stamp,
         plans: PlanCatalog,
     ) -> Store:
         """Validates a request for a new store and records it; the first event of every store."""
@@ -180,8 +188,7 @@ class Store(Aggregate):
             plan=plan_value,
             namespace=namespace_for(store_id),
             idempotency_key=idempotency_key,
-            actor=actor,
-            correlation_id=correlation_id,
+            **stamp.fields(),
         )
 
     # Guards ---------------------------------------------------------------------------------
@@ -196,106 +203,75 @@ class Store(Aggregate):
 
     # Commands from users ----------------------------------------------------------------------
 
-    def request_retry(self, *, actor: str, correlation_id: str) -> None:
+    def request_retry(self, *, stamp: Stamp) -> None:
         self._check_status("retry", StoreStatus.FAILED, hint="only a failed store can be retried")
-        self._retry_requested(actor=actor, correlation_id=correlation_id)
+        self._retry_requested(**stamp.fields())
 
-    def request_deletion(self, *, actor: str, correlation_id: str) -> None:
+    def request_deletion(self, *, stamp: Stamp) -> None:
         if self.status == StoreStatus.DELETING:
             raise IllegalTransition("delete", self.status.value, "deletion is already under way")
         self._check_status("delete", *LIVE_STATUSES)
-        self._deletion_requested(actor=actor, correlation_id=correlation_id)
+        self._deletion_requested(**stamp.fields())
 
     # Outcomes reported by the reconciler ----------------------------------------------------
 
-    def start_provisioning(self, *, actor: str, correlation_id: str) -> None:
+    def start_provisioning(self, *, stamp: Stamp) -> None:
         self._check_status("start provisioning", StoreStatus.REQUESTED)
-        self._provisioning_started(actor=actor, correlation_id=correlation_id)
+        self._provisioning_started(**stamp.fields())
 
-    def record_namespace_ready(self, *, namespace: str, actor: str, correlation_id: str) -> None:
+    def record_namespace_ready(self, *, namespace: str, stamp: Stamp) -> None:
         self._check_status("record the namespace of", StoreStatus.PROVISIONING)
-        self._namespace_ready(namespace=namespace, actor=actor, correlation_id=correlation_id)
+        self._namespace_ready(namespace=namespace, **stamp.fields())
 
-    def record_guardrails_applied(
-        self, *, resources: list[str], actor: str, correlation_id: str
-    ) -> None:
+    def record_guardrails_applied(self, *, resources: list[str], stamp: Stamp) -> None:
         self._check_status("record the guardrails of", StoreStatus.PROVISIONING)
-        self._guardrails_applied(resources=resources, actor=actor, correlation_id=correlation_id)
+        self._guardrails_applied(resources=resources, **stamp.fields())
 
-    def record_credentials_issued(
-        self, *, secret_name: str, actor: str, correlation_id: str
-    ) -> None:
+    def record_credentials_issued(self, *, secret_name: str, stamp: Stamp) -> None:
         self._check_status("record the credentials of", StoreStatus.PROVISIONING)
-        self._credentials_issued(
-            secret_name=secret_name, actor=actor, correlation_id=correlation_id
-        )
+        self._credentials_issued(secret_name=secret_name, **stamp.fields())
 
-    def record_release_installed(
-        self, *, release: str, chart: str, revision: int, actor: str, correlation_id: str
-    ) -> None:
+    def record_release_installed(self, *, release: str, chart: str, revision: int, stamp: Stamp) -> None:
         self._check_status("record the release of", StoreStatus.PROVISIONING)
-        self._release_installed(
-            release=release, chart=chart, revision=revision, actor=actor,
-            correlation_id=correlation_id,
-        )
+        self._release_installed(release=release, chart=chart, revision=revision, **stamp.fields())
 
-    def record_ready(self, *, url: str, actor: str, correlation_id: str) -> None:
+    def record_ready(self, *, url: str, stamp: Stamp) -> None:
         self._check_status("mark ready", StoreStatus.PROVISIONING)
-        self._became_ready(url=url, actor=actor, correlation_id=correlation_id)
+        self._became_ready(url=url, **stamp.fields())
 
-    def record_attempt_failed(
-        self, *, step: str, reason: str, retry_at: datetime, actor: str, correlation_id: str
-    ) -> None:
+    def record_attempt_failed(self, *, step: str, reason: str, retry_at: datetime, stamp: Stamp) -> None:
         self._check_status("record a failed attempt of", StoreStatus.PROVISIONING)
         self._attempt_failed(
             step=step, reason=reason, attempt=self.attempt + 1, retry_at=retry_at,
-            actor=actor, correlation_id=correlation_id,
+            **stamp.fields(),
         )
 
-    def record_failed(
-        self, *, step: str, reason: str, retryable: bool, actor: str, correlation_id: str
-    ) -> None:
+    def record_failed(self, *, step: str, reason: str, retryable: bool, stamp: Stamp) -> None:
         self._check_status("fail", StoreStatus.PROVISIONING)
-        self._provisioning_failed(
-            step=step, reason=reason, retryable=retryable, actor=actor,
-            correlation_id=correlation_id,
-        )
+        self._provisioning_failed(step=step, reason=reason, retryable=retryable, **stamp.fields())
 
-    def note_progress(self, *, reason: str, actor: str, correlation_id: str) -> None:
-        self._check_status(
-            "note progress of", StoreStatus.PROVISIONING, StoreStatus.DELETING
-        )
+    def note_progress(self, *, reason: str, stamp: Stamp) -> None:
+        self._check_status("note progress of", StoreStatus.PROVISIONING, StoreStatus.DELETING)
         if reason != self.status_reason:
-            self._progress_noted(reason=reason, actor=actor, correlation_id=correlation_id)
+            self._progress_noted(reason=reason, **stamp.fields())
 
-    def record_release_recovered(
-        self, *, release: str, stuck_status: str, actor: str, correlation_id: str
-    ) -> None:
-        self._check_status(
-            "recover the release of", StoreStatus.PROVISIONING, StoreStatus.DELETING
-        )
-        self._release_recovered(
-            release=release, stuck_status=stuck_status, actor=actor,
-            correlation_id=correlation_id,
-        )
+    def record_release_recovered(self, *, release: str, stuck_status: str, stamp: Stamp) -> None:
+        self._check_status("recover the release of", StoreStatus.PROVISIONING, StoreStatus.DELETING)
+        self._release_recovered(release=release, stuck_status=stuck_status, **stamp.fields())
 
-    def record_drift(self, *, drift: str, actor: str, correlation_id: str) -> None:
+    def record_drift(self, *, drift: str, stamp: Stamp) -> None:
         self._check_status("record drift of", StoreStatus.READY)
-        self._drift_detected(drift=drift, actor=actor, correlation_id=correlation_id)
+        self._drift_detected(drift=drift, **stamp.fields())
 
-    def record_release_uninstalled(self, *, release: str, actor: str, correlation_id: str) -> None:
+    def record_release_uninstalled(self, *, release: str, stamp: Stamp) -> None:
         self._check_status("record the uninstall of", StoreStatus.DELETING)
-        self._release_uninstalled(release=release, actor=actor, correlation_id=correlation_id)
+        self._release_uninstalled(release=release, **stamp.fields())
 
-    def record_deleted(self, *, actor: str, correlation_id: str) -> None:
+    def record_deleted(self, *, stamp: Stamp) -> None:
         self._check_status("finish deleting", StoreStatus.DELETING)
-        self._deleted(actor=actor, correlation_id=correlation_id)
+        self._deleted(**stamp.fields())
 
     # Recorded events: the only place where state changes ------------------------------------
-
-    def _stamp(self, actor: str, correlation_id: str) -> None:
-        self.last_actor = actor
-        self.last_correlation_id = correlation_id
 
     def _complete(self, step: ProvisioningStep) -> None:
         if step.value not in self.completed_steps:
@@ -308,39 +284,33 @@ class Store(Aggregate):
         self.attempt = 0
         self.retry_at = None
         self.completed_steps = []
-        self._stamp(actor, correlation_id)
 
     @event(DeletionRequested)
     def _deletion_requested(self, *, actor: str, correlation_id: str) -> None:
         self.status = StoreStatus.DELETING
         self.status_reason = "deletion requested"
         self.retry_at = None
-        self._stamp(actor, correlation_id)
 
     @event(ProvisioningStarted)
     def _provisioning_started(self, *, actor: str, correlation_id: str) -> None:
         self.status = StoreStatus.PROVISIONING
         self.status_reason = "provisioning started"
-        self._stamp(actor, correlation_id)
 
     @event(NamespaceReady)
     def _namespace_ready(self, *, namespace: str, actor: str, correlation_id: str) -> None:
         self.namespace = namespace
         self.status_reason = f"namespace {namespace} ready"
         self._complete(ProvisioningStep.NAMESPACE)
-        self._stamp(actor, correlation_id)
 
     @event(GuardrailsApplied)
     def _guardrails_applied(self, *, resources: list[str], actor: str, correlation_id: str) -> None:
         self.status_reason = "quota, limits and network policy applied"
         self._complete(ProvisioningStep.GUARDRAILS)
-        self._stamp(actor, correlation_id)
 
     @event(CredentialsIssued)
     def _credentials_issued(self, *, secret_name: str, actor: str, correlation_id: str) -> None:
         self.status_reason = f"credentials stored in secret {secret_name}"
         self._complete(ProvisioningStep.CREDENTIALS)
-        self._stamp(actor, correlation_id)
 
     @event(ReleaseInstalled)
     def _release_installed(
@@ -349,7 +319,6 @@ class Store(Aggregate):
         self.release_revision = revision
         self.status_reason = f"release {release} revision {revision} installed; waiting for ready"
         self._complete(ProvisioningStep.RELEASE)
-        self._stamp(actor, correlation_id)
 
     @event(BecameReady)
     def _became_ready(self, *, url: str, actor: str, correlation_id: str) -> None:
@@ -359,7 +328,6 @@ class Store(Aggregate):
         self.attempt = 0
         self.retry_at = None
         self._complete(ProvisioningStep.READY)
-        self._stamp(actor, correlation_id)
 
     @event(AttemptFailed)
     def _attempt_failed(
@@ -369,7 +337,6 @@ class Store(Aggregate):
         self.attempt = attempt
         self.retry_at = retry_at
         self.status_reason = f"attempt {attempt} failed at {step}: {reason}; retrying"
-        self._stamp(actor, correlation_id)
 
     @event(ProvisioningFailed)
     def _provisioning_failed(
@@ -378,36 +345,28 @@ class Store(Aggregate):
         self.status = StoreStatus.FAILED
         self.status_reason = f"{step}: {reason}"
         self.retry_at = None
-        self._stamp(actor, correlation_id)
 
     @event(ProgressNoted)
     def _progress_noted(self, *, reason: str, actor: str, correlation_id: str) -> None:
         self.status_reason = reason
-        self._stamp(actor, correlation_id)
 
     @event(ReleaseRecovered)
-    def _release_recovered(
-        self, *, release: str, stuck_status: str, actor: str, correlation_id: str
-    ) -> None:
+    def _release_recovered(self, *, release: str, stuck_status: str, actor: str, correlation_id: str) -> None:
         self.status_reason = f"recovered release {release} stuck in {stuck_status}"
-        self._stamp(actor, correlation_id)
 
     @event(DriftDetected)
     def _drift_detected(self, *, drift: str, actor: str, correlation_id: str) -> None:
         self.status = StoreStatus.PROVISIONING
         self.status_reason = f"repairing drift: {drift}"
         self.completed_steps = []
-        self._stamp(actor, correlation_id)
 
     @event(ReleaseUninstalled)
     def _release_uninstalled(self, *, release: str, actor: str, correlation_id: str) -> None:
         self.release_revision = None
         self.status_reason = f"release {release} uninstalled; deleting namespace"
-        self._stamp(actor, correlation_id)
 
     @event(Deleted)
     def _deleted(self, *, actor: str, correlation_id: str) -> None:
         self.status = StoreStatus.DELETED
         self.status_reason = ""
         self.url = None
-        self._stamp(actor, correlation_id)

@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 from uuid import UUID
 
-from domain.actors import RECONCILER
+from domain.actors import RECONCILER, Stamp
 from domain.errors import StoreNotFound
 from domain.service import StoreService
 from domain.store import Store
-from reconciler.act.outcomes import Record, Stamp
+from reconciler.act.outcomes import Record
 from reconciler.snapshot import StoreSnapshot
 
 T = TypeVar("T")
@@ -53,9 +53,7 @@ class StoreRecords:
     async def finish_deletion(self, snapshot: StoreSnapshot) -> StoreSnapshot:
         stamp = _stamp(snapshot)
         store = await self._call(
-            lambda: self.service.finish_deletion(
-                snapshot.id, actor=stamp.actor, correlation_id=stamp.correlation_id
-            )
+            lambda: self.service.finish_deletion(snapshot.id, stamp=stamp)
         )
         return StoreSnapshot.of(store)
 
@@ -64,4 +62,4 @@ class StoreRecords:
 
 
 def _stamp(snapshot: StoreSnapshot) -> Stamp:
-    return Stamp(actor=RECONCILER, correlation_id=snapshot.correlation_id)
+    return Stamp(RECONCILER, snapshot.correlation_id)

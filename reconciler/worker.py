@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from domain.actors import Stamp
 from domain.catalog import PlanCatalog
 from domain.errors import ConcurrentModification, IllegalTransition
 from domain.store import Store, StoreStatus
 from reconciler import act
-from reconciler.act.outcomes import Failed, Finished, Outcome, Recorded, Settled, Stamp, Waiting
+from reconciler.act.outcomes import Failed, Finished, Outcome, Recorded, Settled, Waiting
 from reconciler.backoff import RetryAt, after_failure
 from reconciler.context import Cluster, StoreContext
 from reconciler.decide.next_action import DecideConfig, decide, needs_world
@@ -137,19 +138,13 @@ class Worker:
         step, reason = failure.step.value, failure.reason
         if isinstance(decision, RetryAt):
             def retry(store: Store, stamp: Stamp) -> None:
-                store.record_attempt_failed(
-                    step=step, reason=reason, retry_at=decision.when, actor=stamp.actor,
-                    correlation_id=stamp.correlation_id,
-                )
+                store.record_attempt_failed(step=step, reason=reason, retry_at=decision.when, stamp=stamp)
 
             recorded = await self.records.record(snapshot, retry)
             return Verdict(recorded.version, decision.when)
 
         def fail(store: Store, stamp: Stamp) -> None:
-            store.record_failed(
-                step=step, reason=reason, retryable=decision.retryable, actor=stamp.actor,
-                correlation_id=stamp.correlation_id,
-            )
+            store.record_failed(step=step, reason=reason, retryable=decision.retryable, stamp=stamp)
 
         recorded = await self.records.record(snapshot, fail)
         return Verdict(recorded.version, None)
@@ -160,7 +155,7 @@ class Worker:
             return snapshot
 
         def note(store: Store, stamp: Stamp) -> None:
-            store.note_progress(reason=reason, actor=stamp.actor, correlation_id=stamp.correlation_id)
+            store.note_progress(reason=reason, stamp=stamp)
 
         return await self.records.record(snapshot, note)
 

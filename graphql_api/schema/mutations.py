@@ -10,6 +10,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from domain.actors import Stamp
 from domain.catalog import Engine
 from domain.errors import StoreNotFound
 from domain.store import store_id_for
@@ -71,7 +72,7 @@ async def _create(context: ApiContext, caller: Caller, data: CreateStoreInput) -
         store = await services.call(
             services.service.create_store, tenant=tenant, name=data.name,
             engine=Engine(data.engine).value, plan=data.plan, idempotency_key=data.idempotency_key,
-            actor=caller.actor, correlation_id=context.correlation_id,
+            stamp=Stamp(caller.actor, context.correlation_id),
         )
         return StoreNode.from_aggregate(store)
 
@@ -105,8 +106,8 @@ class Mutation:
         caller = info.context.mutating()
         services = info.context.services
         store = await services.call(
-            services.service.delete_store, parse_store_id(id), actor=caller.actor,
-            correlation_id=info.context.correlation_id, tenant=caller.scope,
+            services.service.delete_store, parse_store_id(id),
+            stamp=Stamp(caller.actor, info.context.correlation_id), tenant=caller.scope,
         )
         return DeleteStorePayload(
             store=StoreNode.from_aggregate(store), correlation_id=info.context.correlation_id
@@ -117,8 +118,8 @@ class Mutation:
         caller = info.context.mutating()
         services = info.context.services
         store = await services.call(
-            services.service.retry_store, parse_store_id(id), actor=caller.actor,
-            correlation_id=info.context.correlation_id, tenant=caller.scope,
+            services.service.retry_store, parse_store_id(id),
+            stamp=Stamp(caller.actor, info.context.correlation_id), tenant=caller.scope,
         )
         return RetryStorePayload(
             store=StoreNode.from_aggregate(store), correlation_id=info.context.correlation_id

@@ -6,8 +6,9 @@ this module: not in events, logs or the read model (events name the Secret, noth
 
 from __future__ import annotations
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.act.outcomes import Recorded
 from reconciler.cluster import manifests
 from reconciler.cluster.charts import CREDENTIALS_SECRET
 from reconciler.cluster.kube import core
@@ -28,8 +29,6 @@ async def issue_credentials(ctx: StoreContext) -> Recorded:
             await kube.merge_patch(path, {"stringData": lacking})
 
     def record(store: Store, stamp: Stamp) -> None:
-        store.record_credentials_issued(
-            secret_name=CREDENTIALS_SECRET, actor=stamp.actor, correlation_id=stamp.correlation_id
-        )
+        store.record_credentials_issued(secret_name=CREDENTIALS_SECRET, stamp=stamp)
 
     return Recorded(record, f"secret {CREDENTIALS_SECRET} present")

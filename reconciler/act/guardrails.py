@@ -6,8 +6,9 @@ Server-side apply, so a repeat is a no-op and a guardrail changed out of band is
 
 from __future__ import annotations
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.act.outcomes import Recorded
 from reconciler.cluster import manifests
 from reconciler.cluster.kube import core, grouped
 from reconciler.context import StoreContext
@@ -30,8 +31,6 @@ async def apply_guardrails(ctx: StoreContext) -> Recorded:
     ]
 
     def record(store: Store, stamp: Stamp) -> None:
-        store.record_guardrails_applied(
-            resources=resources, actor=stamp.actor, correlation_id=stamp.correlation_id
-        )
+        store.record_guardrails_applied(resources=resources, stamp=stamp)
 
     return Recorded(record, f"guardrails of plan {plan.name} applied")

@@ -5,8 +5,9 @@ Server-side apply creates it or puts its labels back; repeating it changes nothi
 
 from __future__ import annotations
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.act.outcomes import Recorded
 from reconciler.cluster import manifests
 from reconciler.cluster.kube import core
 from reconciler.context import StoreContext
@@ -17,6 +18,6 @@ async def ensure_namespace(ctx: StoreContext) -> Recorded:
     await ctx.cluster.kube.apply(core(name), manifests.namespace(ctx.store))
 
     def record(store: Store, stamp: Stamp) -> None:
-        store.record_namespace_ready(namespace=name, actor=stamp.actor, correlation_id=stamp.correlation_id)
+        store.record_namespace_ready(namespace=name, stamp=stamp)
 
     return Recorded(record, f"namespace {name} applied")

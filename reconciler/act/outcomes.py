@@ -10,19 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from domain.actors import Stamp
 from domain.store import Store
 from reconciler.decide.actions import Step
 
-
-@dataclass(frozen=True)
-class Stamp:
-    """Who records an outcome and for which request: every outcome event carries both."""
-
-    actor: str
-    correlation_id: str
-
-
-Record = Callable[[Store, Stamp], None]
+Record = Callable[[Store, Stamp], None]  # the stamp names the reconciler and the causing request
 
 
 @dataclass(frozen=True)

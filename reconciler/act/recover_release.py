@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.act.outcomes import Recorded
 from reconciler.context import StoreContext
 from reconciler.decide.actions import RecoverRelease
 
@@ -37,9 +38,6 @@ async def recover_release(ctx: StoreContext, action: RecoverRelease) -> Recorded
     release = ctx.release
 
     def record(store: Store, stamp: Stamp) -> None:
-        store.record_release_recovered(
-            release=release, stuck_status=action.helm_status, actor=stamp.actor,
-            correlation_id=stamp.correlation_id,
-        )
+        store.record_release_recovered(release=release, stuck_status=action.helm_status, stamp=stamp)
 
     return Recorded(record, f"release {release} stuck in {action.helm_status}: {how}")

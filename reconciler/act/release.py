@@ -6,8 +6,9 @@ Deciding between the two on the observed release is what keeps a repeat from ins
 
 from __future__ import annotations
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.act.outcomes import Recorded
 from reconciler.context import StoreContext
 from reconciler.decide.actions import RecordRelease
 
@@ -30,9 +31,6 @@ def _recorded(ctx: StoreContext, revision: int, chart: str) -> Recorded:
     release = ctx.release
 
     def record(store: Store, stamp: Stamp) -> None:
-        store.record_release_installed(
-            release=release, chart=chart, revision=revision, actor=stamp.actor,
-            correlation_id=stamp.correlation_id,
-        )
+        store.record_release_installed(release=release, chart=chart, revision=revision, stamp=stamp)
 
     return Recorded(record, f"release {release} revision {revision} of {chart}")

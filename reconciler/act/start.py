@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.act.outcomes import Recorded
 
 
 def start_provisioning() -> Recorded:
     def record(store: Store, stamp: Stamp) -> None:
-        store.start_provisioning(actor=stamp.actor, correlation_id=stamp.correlation_id)
+        store.start_provisioning(stamp=stamp)
 
     return Recorded(record, "provisioning started")

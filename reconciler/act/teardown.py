@@ -3,8 +3,9 @@ nothing of the store is left, finish the deletion."""
 
 from __future__ import annotations
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Finished, Recorded, Stamp
+from reconciler.act.outcomes import Finished, Recorded
 from reconciler.cluster.kube import core
 from reconciler.context import StoreContext
 
@@ -15,7 +16,7 @@ async def delete_namespace(ctx: StoreContext) -> Recorded:
     reason = f"deleting namespace {name}"
 
     def record(store: Store, stamp: Stamp) -> None:
-        store.note_progress(reason=reason, actor=stamp.actor, correlation_id=stamp.correlation_id)
+        store.note_progress(reason=reason, stamp=stamp)
 
     return Recorded(record, reason)
 

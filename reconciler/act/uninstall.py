@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from domain.actors import Stamp
 from domain.store import Store
-from reconciler.act.outcomes import Recorded, Stamp
+from reconciler.act.outcomes import Recorded
 from reconciler.context import StoreContext
 
 
@@ -14,8 +15,6 @@ async def uninstall_release(ctx: StoreContext) -> Recorded:
         return Recorded(None, f"release {release} already gone")
 
     def record(store: Store, stamp: Stamp) -> None:
-        store.record_release_uninstalled(
-            release=release, actor=stamp.actor, correlation_id=stamp.correlation_id
-        )
+        store.record_release_uninstalled(release=release, stamp=stamp)
 
     return Recorded(record, f"release {release} uninstalled")

@@ -17,7 +17,7 @@ from domain.catalog import Engine
 
 CREDENTIALS_SECRET = "store-credentials"  # noqa: S105 (a Secret's name)
 LOCAL_VALUES_FILE = "values-local.yaml"
-REPO_CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
+REPO_CHARTS_DIR = Path(__file__).resolve().parents[2] / "charts"
 
 
 class ChartMissing(LookupError):

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from domain.actors import operator_actor
+from domain.actors import Stamp, operator_actor
 from domain.store import Store
 from projections.queries import ReadModel, StoreFilter
 from projections.store_view import StoreRow
@@ -53,24 +53,20 @@ def _emit(args: argparse.Namespace, record: dict[str, Any]) -> None:
 def create(args: argparse.Namespace, runtime: Runtime) -> int:
     store = runtime.service.create_store(
         tenant=args.tenant, name=args.name, engine=args.engine, plan=args.plan,
-        idempotency_key=args.idempotency_key, actor=_actor(), correlation_id=_correlation_id(),
+        idempotency_key=args.idempotency_key, stamp=Stamp(_actor(), _correlation_id()),
     )
     _emit(args, _aggregate_summary(store))
     return 0
 
 
 def delete(args: argparse.Namespace, runtime: Runtime) -> int:
-    store = runtime.service.delete_store(
-        args.store_id, actor=_actor(), correlation_id=_correlation_id()
-    )
+    store = runtime.service.delete_store(args.store_id, stamp=Stamp(_actor(), _correlation_id()))
     _emit(args, _aggregate_summary(store))
     return 0
 
 
 def retry(args: argparse.Namespace, runtime: Runtime) -> int:
-    store = runtime.service.retry_store(
-        args.store_id, actor=_actor(), correlation_id=_correlation_id()
-    )
+    store = runtime.service.retry_store(args.store_id, stamp=Stamp(_actor(), _correlation_id()))
     _emit(args, _aggregate_summary(store))
     return 0
 
@@ -81,9 +77,7 @@ def show(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def list_stores(args: argparse.Namespace, runtime: Runtime) -> int:
-    where = StoreFilter(
-        tenant=args.tenant, statuses=tuple(args.status or ()), engine=args.engine,
-    )
+    where = StoreFilter(tenant=args.tenant, statuses=tuple(args.status or ()), engine=args.engine)
 
     async def fetch(pool: Any) -> list[StoreRow]:
         return await ReadModel(pool).stores(where, first=args.limit)

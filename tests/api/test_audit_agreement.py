@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from audit.history import store_history
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from storeplane.cli.audit import state_summary
@@ -21,11 +22,11 @@ SYSTEM = "system:reconciler"
 
 
 def provisioning_steps(store: Store) -> None:
-    store.start_provisioning(actor=SYSTEM, correlation_id="c")
+    store.start_provisioning(stamp=Stamp(SYSTEM, "c"))
 
 
 def namespace_ready(store: Store) -> None:
-    store.record_namespace_ready(namespace=store.namespace, actor=SYSTEM, correlation_id="c")
+    store.record_namespace_ready(namespace=store.namespace, stamp=Stamp(SYSTEM, "c"))
 
 
 async def test_store_at_and_events_agree_with_the_audit(

@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 import pytest_asyncio
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from graphql_api.tokens import TokenStore
@@ -49,11 +50,11 @@ async def own_api(own_postgres: LocalPostgres) -> AsyncIterator[tuple[Running, S
 
 
 def start(store: Store) -> None:
-    store.start_provisioning(actor=SYSTEM, correlation_id="c")
+    store.start_provisioning(stamp=Stamp(SYSTEM, "c"))
 
 
 def note(text: str) -> Callable[[Store], None]:
-    return lambda s: s.note_progress(reason=text, actor=SYSTEM, correlation_id="c")
+    return lambda s: s.note_progress(reason=text, stamp=Stamp(SYSTEM, "c"))
 
 
 async def test_a_restart_mid_subscription_loses_no_event(

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from tests.api.client import Api
@@ -59,9 +60,7 @@ async def test_stores_are_paged_newest_first_and_filtered(api: Api, token: str) 
     assert ready["totalCount"] == 0
 
 
-async def test_delete_then_store_at_replays_the_past(
-    api: Api, token: str, service: StoreService
-) -> None:
+async def test_delete_then_store_at_replays_the_past(api: Api, token: str, service: StoreService) -> None:
     store = (await api.data(CREATE, create_input("gone"), token))["createStore"]["store"]
     deleted = (await api.data(DELETE, {"id": store["id"]}, token))["deleteStore"]["store"]
     assert deleted["status"] == "DELETING"
@@ -79,10 +78,8 @@ async def test_retry_brings_a_failed_store_back_to_provisioning(
     store = (await api.data(CREATE, create_input("flaky"), token))["createStore"]["store"]
 
     def fail(s: Store) -> None:
-        s.start_provisioning(actor=SYSTEM, correlation_id="c")
-        s.record_failed(
-            step="release", reason="chart broke", retryable=True, actor=SYSTEM, correlation_id="c"
-        )
+        s.start_provisioning(stamp=Stamp(SYSTEM, "c"))
+        s.record_failed(step="release", reason="chart broke", retryable=True, stamp=Stamp(SYSTEM, "c"))
 
     await asyncio.to_thread(service.change, UUID(store["id"]), fail)
     retried = (await api.data(RETRY, {"id": store["id"]}, token))["retryStore"]["store"]

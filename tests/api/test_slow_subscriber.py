@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from graphql_api.tokens import TokenStore
@@ -45,13 +46,13 @@ async def test_a_reader_that_falls_behind_is_dropped_and_others_get_everything(
         store_id = (await api.data(CREATE, create_input("busy"), token))["createStore"]["store"]["id"]
 
         def start(store: Store) -> None:
-            store.start_provisioning(actor="system:reconciler", correlation_id="c")
+            store.start_provisioning(stamp=Stamp("system:reconciler", "c"))
 
         await asyncio.to_thread(service.change, UUID(store_id), start)
 
         def note(i: int) -> Callable[[Store], None]:
             def command(store: Store) -> None:  # a new reason each time: a repeated one records nothing
-                store.note_progress(reason=f"{i} {LONG_NOTE}", actor="system:reconciler", correlation_id="c")
+                store.note_progress(reason=f"{i} {LONG_NOTE}", stamp=Stamp("system:reconciler", "c"))
 
             return command
 

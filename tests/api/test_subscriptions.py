@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 from websockets.asyncio.client import connect
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from tests.api.client import PATIENCE, Api, subscribed
@@ -20,12 +21,12 @@ SYSTEM = "system:reconciler"
 
 
 def start(store: Store) -> None:
-    store.start_provisioning(actor=SYSTEM, correlation_id="c")
+    store.start_provisioning(stamp=Stamp(SYSTEM, "c"))
 
 
 def progress(note: str):  # type: ignore[no-untyped-def]
     def command(store: Store) -> None:
-        store.note_progress(reason=note, actor=SYSTEM, correlation_id="c")
+        store.note_progress(reason=note, stamp=Stamp(SYSTEM, "c"))
 
     return command
 

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from graphql_api.tokens import TokenStore
@@ -79,7 +80,7 @@ async def test_subscriptions_to_all_stores_carry_only_the_callers_own(
         victim = (await api.data(CREATE, create_input("a-store"), token))["createStore"]["store"]["id"]
 
         def start(store: Store) -> None:
-            store.start_provisioning(actor="system:reconciler", correlation_id="c")
+            store.start_provisioning(stamp=Stamp("system:reconciler", "c"))
 
         await asyncio.to_thread(service.change, UUID(victim), start)
         # A marker of B's own, after A's events: B's next pushes must be the marker, nothing of A's.

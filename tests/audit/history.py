@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 
@@ -21,14 +22,14 @@ def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:
         corr = f"api-{i}"
         store = service.create_store(
             tenant=tenant, name=f"shop-{i}", engine="medusa" if i % 2 else "woocommerce",
-            plan="small", idempotency_key=None, actor=f"tenant:{tenant}", correlation_id=corr,
+            plan="small", idempotency_key=None, stamp=Stamp(f"tenant:{tenant}", corr),
         )
-        step(service, store, "start_provisioning", actor=SYSTEM, correlation_id=corr)
+        step(service, store, "start_provisioning", stamp=Stamp(SYSTEM, corr))
         if i % 2 == 0:
             step(service, store, "record_ready", url=f"http://shop-{i}.{tenant}.stores.localhost",
-                 actor=SYSTEM, correlation_id=corr)
+                 stamp=Stamp(SYSTEM, corr))
         if i % 3 == 0:
-            service.delete_store(store.id, actor=f"tenant:{tenant}", correlation_id=f"del-{i}")
+            service.delete_store(store.id, stamp=Stamp(f"tenant:{tenant}", f"del-{i}"))
         stores.append(store)
     return stores
 
@@ -47,12 +48,11 @@ def bulk_history(
         for i in range(start, min(stores, start + per_save)):
             store = Store.request(
                 name=f"bulk-{i}", tenant=tenant, engine="medusa", plan="small", idempotency_key=None,
-                actor="admin:bulk", correlation_id=f"bulk-{i}", plans=service.plans,
+                stamp=Stamp("admin:bulk", f"bulk-{i}"), plans=service.plans,
             )
-            store.start_provisioning(actor=SYSTEM, correlation_id=f"bulk-{i}")
+            store.start_provisioning(stamp=Stamp(SYSTEM, f"bulk-{i}"))
             for k in range(events_per_store - 2):
-                store.note_progress(reason=f"waiting for pods ({k})", actor=SYSTEM,
-                                    correlation_id=f"bulk-{i}")
+                store.note_progress(reason=f"waiting for pods ({k})", stamp=Stamp(SYSTEM, f"bulk-{i}"))
             batch.append(store)
         service.save(*batch)
         appended += len(batch) * events_per_store

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from playwright.sync_api import Browser, expect
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from projections.runner import ProjectionRunner
 from storeplane.database import create_pool, open_service
@@ -35,7 +36,7 @@ def seeded(private_database_url: str) -> tuple[str, str]:
             engine = "medusa" if i % MEDUSA_EVERY == 0 else "woocommerce"
             service.create_store(
                 tenant=tenant, name=f"bulk-{i:04d}", engine=engine, plan="small",
-                idempotency_key=None, actor=f"tenant:{tenant}", correlation_id=f"seed-{i}",
+                idempotency_key=None, stamp=Stamp(f"tenant:{tenant}", f"seed-{i}"),
             )
     finally:
         service.close()

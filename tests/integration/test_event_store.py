@@ -13,6 +13,7 @@ from typing import TypeVar
 import psycopg
 import pytest
 
+from domain.actors import Stamp
 from domain.errors import (
     ConcurrentModification,
     DomainError,
@@ -33,7 +34,7 @@ SYSTEM = "system:reconciler"
 def create(service: StoreService, tenant: str, name: str = "shop", key: str | None = None) -> Store:
     return service.create_store(
         tenant=tenant, name=name, engine="woocommerce", plan="small", idempotency_key=key,
-        actor=f"tenant:{tenant}/token:t", correlation_id="corr-1",
+        stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"),
     )
 
 
@@ -79,9 +80,7 @@ def test_events_are_stored_as_json_an_auditor_can_read(
     assert payload["correlation_id"] == "corr-1"
 
 
-def test_a_bad_request_appends_nothing(
-    service: StoreService, database_url: str, tenant: str
-) -> None:
+def test_a_bad_request_appends_nothing(service: StoreService, database_url: str, tenant: str) -> None:
     with psycopg.connect(database_url) as conn:
         before = conn.execute(f"SELECT count(*) FROM {EVENTS_TABLE}").fetchone()
         with pytest.raises(DomainError):
@@ -90,9 +89,7 @@ def test_a_bad_request_appends_nothing(
     assert before == after
 
 
-def test_a_name_is_unique_per_tenant_but_free_in_another(
-    service: StoreService, tenant: str
-) -> None:
+def test_a_name_is_unique_per_tenant_but_free_in_another(service: StoreService, tenant: str) -> None:
     create(service, tenant)
     with pytest.raises(NameTaken):
         create(service, tenant)
@@ -124,9 +121,7 @@ def test_concurrent_commands_on_one_store_one_wins_the_other_gets_a_conflict(
     service: StoreService, database_url: str, tenant: str
 ) -> None:
     store = create(service, tenant)
-    outcomes = all_at_once(
-        8, lambda _: service.delete_store(store.id, actor="tenant:x", correlation_id="c")
-    )
+    outcomes = all_at_once(8, lambda _: service.delete_store(store.id, stamp=Stamp("tenant:x", "c")))
     winners = [o for o in outcomes if isinstance(o, Store)]
     losers = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(winners) == 1
@@ -137,14 +132,13 @@ def test_concurrent_commands_on_one_store_one_wins_the_other_gets_a_conflict(
 def test_no_update_is_lost_when_commands_race(service: StoreService, tenant: str) -> None:
     """Each thread retries on conflict until its progress note is saved: all of them land."""
     store = create(service, tenant)
-    service.change(store.id, lambda s: s.start_provisioning(actor=SYSTEM, correlation_id="c"))
+    service.change(store.id, lambda s: s.start_provisioning(stamp=Stamp(SYSTEM, "c")))
 
     def note(i: int) -> Store:
         while True:
             try:
                 return service.change(
-                    store.id, lambda s: s.note_progress(reason=f"note {i}", actor=SYSTEM,
-                                                        correlation_id="c"))
+                    store.id, lambda s: s.note_progress(reason=f"note {i}", stamp=Stamp(SYSTEM, "c")))
             except ConcurrentModification:
                 continue
 
@@ -156,25 +150,23 @@ def test_no_update_is_lost_when_commands_race(service: StoreService, tenant: str
 def test_other_tenants_cannot_touch_a_store(service: StoreService, tenant: str) -> None:
     store = create(service, tenant)
     with pytest.raises(StoreNotFound):
-        service.delete_store(store.id, actor="tenant:b", correlation_id="c", tenant="b")
+        service.delete_store(store.id, stamp=Stamp("tenant:b", "c"), tenant="b")
 
 
 def test_deleting_frees_the_name_for_a_new_store(service: StoreService, tenant: str) -> None:
     store = create(service, tenant)
-    service.delete_store(store.id, actor="tenant:x", correlation_id="c")
+    service.delete_store(store.id, stamp=Stamp("tenant:x", "c"))
     with pytest.raises(NameTaken):
         create(service, tenant)
-    service.finish_deletion(store.id, actor=SYSTEM, correlation_id="c")
+    service.finish_deletion(store.id, stamp=Stamp(SYSTEM, "c"))
     again = create(service, tenant)
     assert again.id != store.id
     assert service.get_store(store.id).status is StoreStatus.DELETED
 
 
-def test_state_at_an_earlier_version_is_replayed_from_events(
-    service: StoreService, tenant: str
-) -> None:
+def test_state_at_an_earlier_version_is_replayed_from_events(service: StoreService, tenant: str) -> None:
     store = create(service, tenant)
-    service.delete_store(store.id, actor="tenant:x", correlation_id="c")
+    service.delete_store(store.id, stamp=Stamp("tenant:x", "c"))
     assert service.store_at(store.id, version=1).status is StoreStatus.REQUESTED
     assert service.store_at(store.id).status is StoreStatus.DELETING
     first = next(iter(service.history(store.id)))
@@ -193,7 +185,7 @@ def test_commands_succeed_right_after_a_database_restart(tmp_path: Path, tenant:
         server.stop()
         server.start()
         store = create(service, tenant, name="after-restart")
-        service.delete_store(store.id, actor="tenant:x", correlation_id="c")
+        service.delete_store(store.id, stamp=Stamp("tenant:x", "c"))
         assert service.get_store(store.id).status is StoreStatus.DELETING
     finally:
         service.close()

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
 from projections.queries import ReadModel, StoreFilter
@@ -44,14 +45,13 @@ def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:
     for i in range(count):
         store = service.create_store(
             tenant=tenant, name=f"shop-{i}", engine="medusa" if i % 2 else "woocommerce",
-            plan="small", idempotency_key=None, actor="tenant:t", correlation_id=f"c-{i}",
+            plan="small", idempotency_key=None, stamp=Stamp("tenant:t", f"c-{i}"),
         )
-        service.change(store.id, lambda s: s.start_provisioning(actor=SYSTEM, correlation_id="c"))
+        service.change(store.id, lambda s: s.start_provisioning(stamp=Stamp(SYSTEM, "c")))
         if i % 3 == 0:
-            service.change(store.id, lambda s: s.record_ready(url="http://u", actor=SYSTEM,
-                                                              correlation_id="c"))
+            service.change(store.id, lambda s: s.record_ready(url="http://u", stamp=Stamp(SYSTEM, "c")))
         if i % 4 == 0:
-            service.delete_store(store.id, actor="tenant:t", correlation_id="c")
+            service.delete_store(store.id, stamp=Stamp("tenant:t", "c"))
         stores.append(store)
     return stores
 
@@ -151,9 +151,7 @@ async def test_the_running_projection_reacts_to_new_events(
             await asyncio.wait_for(task, timeout=5)
 
 
-async def test_the_running_projection_survives_a_database_restart(
-    tmp_path: Path, tenant: str
-) -> None:
+async def test_the_running_projection_survives_a_database_restart(tmp_path: Path, tenant: str) -> None:
     server = LocalPostgres(tmp_path / "pg", durable=False)
     url = server.start()
     setup_schema(url)

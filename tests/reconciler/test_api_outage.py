@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from domain.actors import tenant_actor
+from domain.actors import Stamp, tenant_actor
 from domain.service import StoreService
 from projections.queries import ReadModel
 from reconciler.settings import RetryPolicy
@@ -41,7 +41,7 @@ async def test_an_api_outage_is_survived_with_backoff(
     await proxy.cut()
     store = service.create_store(
         tenant=tenant, name=unique_name("o"), engine="woocommerce", plan="small", idempotency_key=None,
-        actor=tenant_actor(tenant, "t1"), correlation_id="create-o",
+        stamp=Stamp(tenant_actor(tenant, "t1"), "create-o"),
     )
     async with reconciler(database_url, settings, kubeconfig):
         waiting = await wait_for(read_model, store.id, lambda r: r.attempt >= 3, what="three failed attempts")
@@ -67,7 +67,7 @@ async def test_an_outage_beyond_the_retry_limit_fails_retryable_and_retry_recove
     actor = tenant_actor(tenant, "t1")
     store = service.create_store(
         tenant=tenant, name=unique_name("l"), engine="woocommerce", plan="small", idempotency_key=None,
-        actor=actor, correlation_id="create-l",
+        stamp=Stamp(actor, "create-l"),
     )
     async with reconciler(database_url, settings, kubeconfig):
         failed = await wait_for(read_model, store.id, status_is("failed"), what="failed")
@@ -76,7 +76,7 @@ async def test_an_outage_beyond_the_retry_limit_fails_retryable_and_retry_recove
         assert json.loads(events[-1].data)["retryable"] is True
         assert [e.type for e in events].count("AttemptFailed") == 2
         await proxy.open()
-        retried = service.retry_store(store.id, actor=actor, correlation_id="retry-l")
+        retried = service.retry_store(store.id, stamp=Stamp(actor, "retry-l"))
         ready = await wait_for(
             read_model, store.id, status_is("ready", "failed", after_version=retried.version), what="ready"
         )

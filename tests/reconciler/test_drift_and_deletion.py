@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.actors import tenant_actor
+from domain.actors import Stamp, tenant_actor
 from domain.service import StoreService
 from projections.queries import ReadModel
 from reconciler.cluster import manifests
@@ -59,7 +59,7 @@ async def test_drift_is_recorded_and_repaired(
     settings = fast_settings(kube_cluster, mini_charts(), helm_home, resync_interval=timedelta(seconds=1))
     store = service.create_store(
         tenant=tenant, name=unique_name("d"), engine="woocommerce", plan="small", idempotency_key=None,
-        actor=tenant_actor(tenant, "t1"), correlation_id="create-d",
+        stamp=Stamp(tenant_actor(tenant, "t1"), "create-d"),
     )
     async with reconciler(database_url, settings, kube_cluster.kubeconfig):
         ready = await wait_for(read_model, store.id, status_is("ready"), what="ready")
@@ -88,14 +88,14 @@ async def test_deleting_a_store_mid_install_interrupts_it_and_leaves_nothing(
     actor = tenant_actor(tenant, "t1")
     store = service.create_store(
         tenant=tenant, name=unique_name("x"), engine="woocommerce", plan="small", idempotency_key=None,
-        actor=actor, correlation_id="create-x",
+        stamp=Stamp(actor, "create-x"),
     )
     async with reconciler(database_url, settings, kube_cluster.kubeconfig):
         for _ in range(240):
             if tools.release_status(store.name, store.namespace) == "pending-install":
                 break
             await asyncio.sleep(0.5)
-        service.delete_store(store.id, actor=actor, correlation_id="delete-x")
+        service.delete_store(store.id, stamp=Stamp(actor, "delete-x"))
         deleted = await wait_for(read_model, store.id, status_is("deleted"), what="deleted")
     assert deleted.status == "deleted"
     assert not tools.namespace_exists(store.namespace)

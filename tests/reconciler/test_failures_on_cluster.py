@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.actors import tenant_actor
+from domain.actors import Stamp, tenant_actor
 from domain.service import StoreService
 from projections.queries import ReadModel
 from tests.fixtures.kube import KubeCluster
@@ -43,7 +43,7 @@ async def test_an_impossible_store_fails_readably_and_retry_recovers_it_once_fix
     actor = tenant_actor(tenant, "t1")
     broken = service.create_store(
         tenant=tenant, name=unique_name("bad"), engine="woocommerce", plan="small",
-        idempotency_key=None, actor=actor, correlation_id="create-bad",
+        idempotency_key=None, stamp=Stamp(actor, "create-bad"),
     )
     async with reconciler(database_url, settings, kube_cluster.kubeconfig):
         failed = await wait_for(read_model, broken.id, status_is("failed", "ready"), what="failed")
@@ -53,7 +53,7 @@ async def test_an_impossible_store_fails_readably_and_retry_recovers_it_once_fix
         assert tools.release_status(broken.name, broken.namespace) is None, "atomic install rolled back"
 
         values.write_text("storage: 1Gi\n")
-        retried = service.retry_store(broken.id, actor=actor, correlation_id="retry-bad")
+        retried = service.retry_store(broken.id, stamp=Stamp(actor, "retry-bad"))
         ready = await wait_for(
             read_model, broken.id, status_is("ready", "failed", after_version=retried.version),
             what="ready after retry",
@@ -80,11 +80,11 @@ async def test_a_store_that_cannot_be_provisioned_does_not_hold_up_others(
     actor = tenant_actor(tenant, "t1")
     stuck = service.create_store(
         tenant=tenant, name=unique_name("m"), engine="medusa", plan="small", idempotency_key=None,
-        actor=actor, correlation_id="create-m",
+        stamp=Stamp(actor, "create-m"),
     )
     fine = service.create_store(
         tenant=tenant, name=unique_name("w"), engine="woocommerce", plan="small", idempotency_key=None,
-        actor=actor, correlation_id="create-w",
+        stamp=Stamp(actor, "create-w"),
     )
     async with reconciler(database_url, settings, kube_cluster.kubeconfig):
         ok = await wait_for(read_model, fine.id, status_is("ready", "failed"), what="other store ready")

@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from domain.actors import tenant_actor
+from domain.actors import Stamp, tenant_actor
 from domain.service import StoreService
 from domain.store import Store
 from projections.queries import ReadModel
@@ -63,7 +63,7 @@ def stop(process: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM) -
 def create(service: StoreService, tenant: str, engine: str = "woocommerce") -> Store:
     return service.create_store(
         tenant=tenant, name=unique_name("p"), engine=engine, plan="small", idempotency_key=None,
-        actor=tenant_actor(tenant, "t1"), correlation_id=f"create-{uuid.uuid4().hex[:6]}",
+        stamp=Stamp(tenant_actor(tenant, "t1"), f"create-{uuid.uuid4().hex[:6]}"),
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.actors import tenant_actor
+from domain.actors import Stamp, tenant_actor
 from domain.service import StoreService
 from projections.queries import ReadModel
 from reconciler.cluster import manifests
@@ -39,7 +39,7 @@ def create(
     name = unique_name("shop")
     store = service.create_store(
         tenant=tenant, name=name, engine=engine, plan=plan, idempotency_key=None,
-        actor=tenant_actor(tenant, "t1"), correlation_id=f"create-{name}",
+        stamp=Stamp(tenant_actor(tenant, "t1"), f"create-{name}"),
     )
     return str(store.id), name
 
@@ -97,7 +97,7 @@ async def test_deleting_a_ready_store_leaves_no_namespace_and_no_release(
     async with reconciler(database_url, settings, kube_cluster.kubeconfig):
         row = await wait_for(read_model, store_id, status_is("ready", "failed"), what="ready")
         assert row.status == "ready", row.status_reason
-        service.delete_store(row.id, actor=tenant_actor(tenant, "t1"), correlation_id=f"delete-{name}")
+        service.delete_store(row.id, stamp=Stamp(tenant_actor(tenant, "t1"), f"delete-{name}"))
         await wait_for(read_model, store_id, status_is("deleted"), what="deleted")
     assert not tools.namespace_exists(row.namespace)
     releases = tools.json("helm", "list", "--all-namespaces", "--all")
@@ -110,6 +110,6 @@ async def test_deleting_a_ready_store_leaves_no_namespace_and_no_release(
     # The name is free again.
     again = service.create_store(
         tenant=tenant, name=name, engine="medusa", plan="small", idempotency_key=None,
-        actor=tenant_actor(tenant, "t1"), correlation_id="again",
+        stamp=Stamp(tenant_actor(tenant, "t1"), "again"),
     )
     assert again.id != row.id

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.actors import Stamp
 from domain.catalog import PlanCatalog
 from domain.errors import IllegalTransition, InvalidInput
 from domain.store import Store, StoreStatus, store_id_for
@@ -20,7 +21,7 @@ def requested(name: str = "shop", **overrides: str | None) -> Store:
     }
     fields.update(overrides)
     return Store.request(
-        name=name, actor=ACTOR, correlation_id="c-1", plans=PlanCatalog(),
+        name=name, stamp=Stamp(ACTOR, "c-1"), plans=PlanCatalog(),
         tenant=str(fields["tenant"]), engine=str(fields["engine"]), plan=str(fields["plan"]),
         idempotency_key=fields["idempotency_key"],
     )
@@ -28,9 +29,9 @@ def requested(name: str = "shop", **overrides: str | None) -> Store:
 
 def provisioned() -> Store:
     store = requested()
-    store.start_provisioning(actor=SYSTEM, correlation_id="c-1")
-    store.record_namespace_ready(namespace=store.namespace, actor=SYSTEM, correlation_id="c-1")
-    store.record_ready(url="http://shop.acme.example", actor=SYSTEM, correlation_id="c-1")
+    store.start_provisioning(stamp=Stamp(SYSTEM, "c-1"))
+    store.record_namespace_ready(namespace=store.namespace, stamp=Stamp(SYSTEM, "c-1"))
+    store.record_ready(url="http://shop.acme.example", stamp=Stamp(SYSTEM, "c-1"))
     return store
 
 
@@ -96,31 +97,29 @@ def test_a_keyed_request_has_a_deterministic_id_per_tenant() -> None:
 
 def test_failure_then_retry_goes_back_to_provisioning_with_a_clean_slate() -> None:
     store = requested()
-    store.start_provisioning(actor=SYSTEM, correlation_id="c")
+    store.start_provisioning(stamp=Stamp(SYSTEM, "c"))
     store.record_attempt_failed(
-        step="release", reason="timeout", retry_at=datetime.now(UTC), actor=SYSTEM,
-        correlation_id="c",
+        step="release", reason="timeout", retry_at=datetime.now(UTC), stamp=Stamp(SYSTEM, "c"),
     )
     assert store.attempt == 1
-    store.record_failed(step="release", reason="quota exceeded", retryable=False, actor=SYSTEM,
-                        correlation_id="c")
+    store.record_failed(step="release", reason="quota exceeded", retryable=False, stamp=Stamp(SYSTEM, "c"))
     assert store.status is StoreStatus.FAILED
     assert store.status_reason == "release: quota exceeded"
-    store.request_retry(actor=ACTOR, correlation_id="c-2")
+    store.request_retry(stamp=Stamp(ACTOR, "c-2"))
     assert (store.status, store.attempt, store.completed_steps) == (StoreStatus.PROVISIONING, 0, [])
 
 
 def test_only_a_failed_store_can_be_retried() -> None:
     with pytest.raises(IllegalTransition, match="only a failed store can be retried"):
-        provisioned().request_retry(actor=ACTOR, correlation_id="c")
+        provisioned().request_retry(stamp=Stamp(ACTOR, "c"))
 
 
 def test_deletion_runs_from_any_live_state_to_deleted() -> None:
     store = provisioned()
-    store.request_deletion(actor=ACTOR, correlation_id="c")
+    store.request_deletion(stamp=Stamp(ACTOR, "c"))
     assert store.status is StoreStatus.DELETING
-    store.record_release_uninstalled(release="shop", actor=SYSTEM, correlation_id="c")
-    store.record_deleted(actor=SYSTEM, correlation_id="c")
+    store.record_release_uninstalled(release="shop", stamp=Stamp(SYSTEM, "c"))
+    store.record_deleted(stamp=Stamp(SYSTEM, "c"))
     assert store.status is StoreStatus.DELETED
     assert store.url is None
 
@@ -128,42 +127,41 @@ def test_deletion_runs_from_any_live_state_to_deleted() -> None:
 @pytest.mark.parametrize("command", ["delete", "retry"])
 def test_commands_on_a_deleted_store_are_refused(command: str) -> None:
     store = requested()
-    store.request_deletion(actor=ACTOR, correlation_id="c")
-    store.record_deleted(actor=SYSTEM, correlation_id="c")
+    store.request_deletion(stamp=Stamp(ACTOR, "c"))
+    store.record_deleted(stamp=Stamp(SYSTEM, "c"))
     run = store.request_deletion if command == "delete" else store.request_retry
     with pytest.raises(IllegalTransition, match="deleted"):
-        run(actor=ACTOR, correlation_id="c")
+        run(stamp=Stamp(ACTOR, "c"))
 
 
 def test_deleting_twice_says_deletion_is_under_way() -> None:
     store = requested()
-    store.request_deletion(actor=ACTOR, correlation_id="c")
+    store.request_deletion(stamp=Stamp(ACTOR, "c"))
     with pytest.raises(IllegalTransition, match="already under way"):
-        store.request_deletion(actor=ACTOR, correlation_id="c")
+        store.request_deletion(stamp=Stamp(ACTOR, "c"))
 
 
 def test_outcomes_that_arrive_after_a_delete_request_are_refused() -> None:
     store = requested()
-    store.start_provisioning(actor=SYSTEM, correlation_id="c")
-    store.request_deletion(actor=ACTOR, correlation_id="c")
+    store.start_provisioning(stamp=Stamp(SYSTEM, "c"))
+    store.request_deletion(stamp=Stamp(ACTOR, "c"))
     with pytest.raises(IllegalTransition):
-        store.record_ready(url="http://x", actor=SYSTEM, correlation_id="c")
+        store.record_ready(url="http://x", stamp=Stamp(SYSTEM, "c"))
 
 
 def test_drift_on_a_ready_store_sends_it_back_to_provisioning() -> None:
     store = provisioned()
-    store.record_drift(drift="namespace removed", actor=SYSTEM, correlation_id="c")
+    store.record_drift(drift="namespace removed", stamp=Stamp(SYSTEM, "c"))
     assert store.status is StoreStatus.PROVISIONING
     assert store.status_reason == "repairing drift: namespace removed"
 
 
 def test_progress_notes_are_recorded_only_when_the_reason_changes() -> None:
     store = requested()
-    store.request_deletion(actor=ACTOR, correlation_id="c")
+    store.request_deletion(stamp=Stamp(ACTOR, "c"))
     store.collect_events()
     for _ in range(3):
-        store.note_progress(reason="namespace terminating: 3 resources left", actor=SYSTEM,
-                            correlation_id="c")
+        store.note_progress(reason="namespace terminating: 3 resources left", stamp=Stamp(SYSTEM, "c"))
     assert len(store.collect_events()) == 1
 
 

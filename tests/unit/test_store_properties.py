@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.actors import Stamp
 from domain.catalog import PlanCatalog
 from domain.errors import DomainError
 from domain.store import LIVE_STATUSES, ProvisioningStep, Store, StoreStatus
@@ -22,29 +23,23 @@ C = "corr"
 
 Command = Callable[[Store], None]
 COMMANDS: dict[str, Command] = {
-    "start": lambda s: s.start_provisioning(actor=S, correlation_id=C),
-    "namespace": lambda s: s.record_namespace_ready(namespace=s.namespace, actor=S,
-                                                    correlation_id=C),
-    "guardrails": lambda s: s.record_guardrails_applied(resources=["quota"], actor=S,
-                                                        correlation_id=C),
-    "credentials": lambda s: s.record_credentials_issued(secret_name="creds", actor=S,
-                                                         correlation_id=C),
-    "release": lambda s: s.record_release_installed(release="r", chart="c", revision=1, actor=S,
-                                                    correlation_id=C),
-    "ready": lambda s: s.record_ready(url="http://r", actor=S, correlation_id=C),
+    "start": lambda s: s.start_provisioning(stamp=Stamp(S, C)),
+    "namespace": lambda s: s.record_namespace_ready(namespace=s.namespace, stamp=Stamp(S, C)),
+    "guardrails": lambda s: s.record_guardrails_applied(resources=["quota"], stamp=Stamp(S, C)),
+    "credentials": lambda s: s.record_credentials_issued(secret_name="creds", stamp=Stamp(S, C)),
+    "release": lambda s: s.record_release_installed(release="r", chart="c", revision=1, stamp=Stamp(S, C)),
+    "ready": lambda s: s.record_ready(url="http://r", stamp=Stamp(S, C)),
     "attempt_failed": lambda s: s.record_attempt_failed(
-        step="release", reason="timeout", retry_at=datetime(2030, 1, 1, tzinfo=UTC), actor=S,
-        correlation_id=C),
-    "failed": lambda s: s.record_failed(step="release", reason="boom", retryable=False, actor=S,
-                                        correlation_id=C),
-    "retry": lambda s: s.request_retry(actor="tenant:a", correlation_id=C),
-    "delete": lambda s: s.request_deletion(actor="tenant:a", correlation_id=C),
-    "progress": lambda s: s.note_progress(reason="waiting", actor=S, correlation_id=C),
+        step="release", reason="timeout", retry_at=datetime(2030, 1, 1, tzinfo=UTC), stamp=Stamp(S, C)),
+    "failed": lambda s: s.record_failed(step="release", reason="boom", retryable=False, stamp=Stamp(S, C)),
+    "retry": lambda s: s.request_retry(stamp=Stamp("tenant:a", C)),
+    "delete": lambda s: s.request_deletion(stamp=Stamp("tenant:a", C)),
+    "progress": lambda s: s.note_progress(reason="waiting", stamp=Stamp(S, C)),
     "recovered": lambda s: s.record_release_recovered(release="r", stuck_status="pending-install",
-                                                      actor=S, correlation_id=C),
-    "drift": lambda s: s.record_drift(drift="namespace removed", actor=S, correlation_id=C),
-    "uninstalled": lambda s: s.record_release_uninstalled(release="r", actor=S, correlation_id=C),
-    "deleted": lambda s: s.record_deleted(actor=S, correlation_id=C),
+                                                      stamp=Stamp(S, C)),
+    "drift": lambda s: s.record_drift(drift="namespace removed", stamp=Stamp(S, C)),
+    "uninstalled": lambda s: s.record_release_uninstalled(release="r", stamp=Stamp(S, C)),
+    "deleted": lambda s: s.record_deleted(stamp=Stamp(S, C)),
 }
 
 
@@ -76,7 +71,7 @@ def row_agrees(row: StoreRow, store: Store) -> None:
 def test_any_command_sequence_keeps_the_store_legal_and_replayable(names: list[str]) -> None:
     store = Store.request(
         name="shop", tenant="acme", engine="medusa", plan="small", idempotency_key=None,
-        actor="tenant:a", correlation_id=C, plans=PlanCatalog(),
+        stamp=Stamp("tenant:a", C), plans=PlanCatalog(),
     )
     events: list[Store.Event] = list(store.collect_events())  # type: ignore[arg-type]
     for name in names:

@@ -3,7 +3,9 @@
 Fed by the CLI, which only parses arguments into a `Components` value; feeds the projection runner,
 the audit chain, the GraphQL API and the reconciler with their pool, services and settings, runs
 them as named root tasks of one `asyncio.TaskGroup` on uvloop, and turns SIGINT/SIGTERM into the
-shared stop event. `storeplane up` runs all four; `api`, `reconciler` and `projections run` run one.
+shared stop event. `storeplane up` runs all four; `api`, `reconciler` and `projections run` run one,
+and `followers` runs the projection runner and the audit chain, each active in one replica only
+(`storeplane.leadership`).
 
 Why a stop event first and cancellation second: a root task that ends (or fails) sets `stop`, and
 the others get `grace` seconds to finish on their own — the reconciler hands its leases back, uvicorn
@@ -34,6 +36,7 @@ from reconciler.cluster.kube import KubeAccess, NoClusterConfigured
 from reconciler.run import run_reconciler
 from reconciler.settings import ReconcilerSettings
 from storeplane.database import create_pool
+from storeplane.leadership import exclusive
 from storeplane.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 RootTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 StartHook = Callable[[asyncpg.Pool], Awaitable[None]]
 STOP_GRACE_SECONDS = 30.0
+# Advisory locks that elect one active projection runner and one audit chain among replicas.
+PROJECTIONS_LEADER_LOCK = 7461101
+AUDIT_CHAIN_LEADER_LOCK = 7461102
 
 
 @dataclass(frozen=True)
@@ -106,11 +112,14 @@ def reconciler_settings(runtime: Runtime, options: ReconcilerOptions) -> Reconci
 async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Components) -> dict[str, RootTask]:
     """The named root tasks of `components`. A new long-lived part adds one entry here."""
     tasks: dict[str, RootTask] = {}
+    url = runtime.database_url
     if components.projections:
-        tasks["projections"] = ProjectionRunner(pool).run
+        runner = ProjectionRunner(pool).run
+        tasks["projections"] = exclusive(url, PROJECTIONS_LEADER_LOCK, runner, name="projections")
     if components.audit_chain:
         signed = await signed_checkpoint_file(pool, runtime.settings.data_dir)
-        tasks["audit_chain"] = ChainProjection(pool, signed=signed).run
+        chain = ChainProjection(pool, signed=signed).run
+        tasks["audit_chain"] = exclusive(url, AUDIT_CHAIN_LEADER_LOCK, chain, name="audit_chain")
     if components.api is not None:
         options = components.api
         config = ApiConfig.from_env(dev=True if options.dev else None)

@@ -12,7 +12,7 @@ import asyncpg
 from domain.service import StoreService
 from projections.runner import ProjectionRunner
 from storeplane.database import create_pool, open_service, resolve_database_url, setup_schema
-from storeplane.settings import Settings
+from storeplane.settings import Settings, redact_url
 
 T = TypeVar("T")
 
@@ -30,6 +30,11 @@ class Runtime:
             setup_schema(url)
             self._url = url
         return self._url
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with its password masked, for anything printed or logged."""
+        return redact_url(self.database_url)
 
     @property
     def service(self) -> StoreService:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 def default_data_dir() -> Path:
@@ -28,3 +29,13 @@ class Settings:
             data_dir=Path(data_dir).expanduser().resolve() if data_dir else default_data_dir(),
             base_domain=os.environ.get("STOREPLANE_BASE_DOMAIN", "stores.localhost"),
         )
+
+
+def redact_url(url: str) -> str:
+    """`url` with any password replaced by `***`, for anything printed or logged."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from domain.errors import DomainError
-from storeplane.cli import api, audit, cluster, db, projections, reconciler, stores, tokens, up
+from storeplane.cli import api, audit, cluster, db, followers, projections, reconciler, stores, tokens, up
 
-COMMANDS = (up, api, reconciler, projections, stores, tokens, audit, db, cluster)
+COMMANDS = (up, api, reconciler, followers, projections, stores, tokens, audit, db, cluster)
 
 
 def build_parser() -> argparse.ArgumentParser:

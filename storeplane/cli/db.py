@@ -14,6 +14,12 @@ def url(_: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+def setup(_: argparse.Namespace, runtime: Runtime) -> int:
+    """Creates or upgrades every table (idempotent; the platform chart runs it as a Helm hook)."""
+    print(f"storeplane: schema ready in {runtime.safe_database_url}")
+    return 0
+
+
 def stop(_: argparse.Namespace, runtime: Runtime) -> int:
     if runtime.settings.database_url:
         print("DATABASE_URL points at an external server; storeplane does not stop it")
@@ -28,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands.add_parser(
         "url", help="print the connection URL (starts the embedded server if needed)"
     ).set_defaults(handler=with_runtime(url))
+    commands.add_parser("setup", help="create or upgrade every table, then exit").set_defaults(
+        handler=with_runtime(setup)
+    )
     commands.add_parser("stop", help="stop the embedded server").set_defaults(
         handler=with_runtime(stop)
     )

@@ -40,7 +40,7 @@ def _announcer(options: platform.ApiOptions) -> platform.StartHook:
 
 
 def up(args: argparse.Namespace, runtime: Runtime) -> int:
-    print(f"storeplane: database {runtime.database_url}", flush=True)
+    print(f"storeplane: database {runtime.safe_database_url}", flush=True)
     reconciler = None
     if args.no_reconciler:
         print("storeplane: --no-reconciler: stores will be recorded but not provisioned", flush=True)

@@ -1,0 +1,130 @@
+"""storeplane's own chart: it lints, renders valid objects, meets the restricted pod security
+standard, asks for least privilege, and refuses bad values with a message an operator can act on.
+
+Given the chart with its local and production values (and a few edge settings), when helm renders
+it, then every object validates against Kubernetes 1.35's OpenAPI schema and the rules below hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate  # type: ignore[import-untyped]
+import pytest
+
+from tests.charts.rendering import containers, kubernetes_version, pod_specs, run_helm, where
+from tests.deploy.platform_chart import CHART, VALUES_FILES, rendered, template
+
+RENDERINGS: list[tuple[str | None, tuple[str, ...]]] = [
+    *((values_file, ()) for values_file in VALUES_FILES),
+    (None, ("database.existingSecret=db",)),
+    ("values-local.yaml", ("networkPolicy.enabled=false", "api.ingress.enabled=false")),
+    ("values-production.yaml", ("api.ingress.tls.enabled=false",)),
+]
+
+
+def _id(rendering: tuple[str | None, tuple[str, ...]]) -> str:
+    return " ".join([rendering[0] or "defaults", *rendering[1]])
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_it_lints_strictly(values_file: str, helm_home: Path) -> None:
+    result = run_helm(["lint", "--strict", str(CHART), "-f", str(CHART / values_file)], home=helm_home)
+    assert result.returncode == 0, result.output
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS, ids=_id)
+def test_every_object_is_valid_openapi(
+    rendering: tuple[str | None, tuple[str, ...]], helm_home: Path
+) -> None:
+    errors = []
+    for doc in rendered(home=helm_home, values_file=rendering[0], sets=rendering[1]):
+        try:
+            kubernetes_validate.validate(doc, kubernetes_version(), strict=True)
+        except (kubernetes_validate.ValidationError, kubernetes_validate.SchemaNotFoundError) as error:
+            errors.append(f"{doc['kind']}/{doc['metadata']['name']}: {error}")
+    assert not errors, "\n".join(errors)
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_every_pod_meets_the_restricted_pod_security_standard(values_file: str, helm_home: Path) -> None:
+    problems = []
+    for workload, pod in pod_specs(rendered(home=helm_home, values_file=values_file)):
+        security = pod.get("securityContext", {})
+        seccomp = security.get("seccompProfile", {}).get("type")
+        if not security.get("runAsNonRoot") or seccomp != "RuntimeDefault":
+            problems.append(f"{where(workload)}: runAsNonRoot and RuntimeDefault seccomp")
+        for _, container in containers(pod):
+            context = container.get("securityContext", {})
+            if context.get("allowPrivilegeEscalation") is not False:
+                problems.append(f"{where(workload, container)}: allowPrivilegeEscalation must be false")
+            if context.get("capabilities", {}).get("drop") != ["ALL"]:
+                problems.append(f"{where(workload, container)}: capabilities must drop ALL")
+            if "resources" not in container or "limits" not in container["resources"]:
+                problems.append(f"{where(workload, container)}: needs resource limits")
+    assert not problems, "\n".join(problems)
+
+
+def _by_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def test_the_api_and_the_reconciler_run_two_replicas_and_the_api_has_probes_and_a_budget(
+    helm_home: Path,
+) -> None:
+    docs = rendered(home=helm_home, values_file="values-local.yaml")
+    deployments = _by_kind(docs, "Deployment")
+    api, reconciler = deployments["storeplane-api"], deployments["storeplane-reconciler"]
+    assert api["spec"]["replicas"] >= 2
+    assert reconciler["spec"]["replicas"] >= 2
+    [container] = api["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert _by_kind(docs, "PodDisruptionBudget")["storeplane-api"]["spec"]["minAvailable"] >= 1
+    for name in ("storeplane-api", "storeplane-followers"):  # only the reconciler talks to Kubernetes
+        assert deployments[name]["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+    hooks = [d for d in docs if d["kind"] == "Job"]
+    assert [h["metadata"]["annotations"]["helm.sh/hook"] for h in hooks] == ["post-install,pre-upgrade"]
+
+
+def test_rbac_grants_no_wildcard_no_cluster_wide_secrets_and_binds_only_the_store_role(
+    helm_home: Path,
+) -> None:
+    docs = rendered(home=helm_home, values_file="values-production.yaml")
+    roles = _by_kind(docs, "ClusterRole")
+    for role in roles.values():
+        for rule in role["rules"]:
+            for key in ("apiGroups", "resources", "verbs"):
+                assert "*" not in rule.get(key, []), f"{role['metadata']['name']} has a wildcard in {key}"
+    bound_cluster_wide = {b["roleRef"]["name"] for b in docs if b["kind"] == "ClusterRoleBinding"}
+    assert bound_cluster_wide == {"storeplane-reconciler"}
+    cluster_wide = roles["storeplane-reconciler"]["rules"]
+    assert not any("secrets" in rule["resources"] for rule in cluster_wide)
+    [bind] = [rule for rule in cluster_wide if "bind" in rule["verbs"]]
+    assert bind["resourceNames"] == ["storeplane-store"]
+    assert bind["resources"] == ["clusterroles"]
+    writes = {"create", "update", "patch"}
+    assert not any(
+        kind in rule["resources"] and writes & set(rule["verbs"])
+        for rule in cluster_wide for kind in ("clusterroles", "clusterrolebindings")
+    )
+
+
+@pytest.mark.parametrize(
+    ("sets", "expected"),
+    [
+        ((), "database.existingSecret must name a Secret holding DATABASE_URL"),
+        (("database.existingSecret=db", "api.replicas=0"), "/api/replicas"),
+        (("database.existingSecret=db", "api.ingress.host=Not_A_Host"), "/api/ingress/host"),
+        (("database.existingSecret=db", "reconciler.concurrency=0"), "/reconciler/concurrency"),
+        (("database.existingSecret=db", "image.pullPolicy=Sometimes"), "/image/pullPolicy"),
+        (("database.existingSecret=db", "api.replicass=3"), "replicass"),
+    ],
+)
+def test_bad_values_are_refused_naming_what_to_fix(
+    sets: tuple[str, ...], expected: str, helm_home: Path
+) -> None:
+    result = template(home=helm_home, sets=sets)
+    assert result.returncode != 0
+    assert expected in result.output, result.output

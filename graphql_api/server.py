@@ -12,12 +12,13 @@ import logging
 import socket
 from collections.abc import Generator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import uvicorn
 
 from domain.service import StoreService
-from graphql_api.app import create_app
+from graphql_api.app import DASHBOARD_DIST, create_app
 from graphql_api.config import ApiConfig
 from graphql_api.context import ApiServices
 from graphql_api.live.broadcaster import Broadcaster
@@ -70,13 +71,14 @@ class ApiServer:
     host: str = "127.0.0.1"
     port: int = 8080
     sock: socket.socket | None = None  # a bound socket (tests bind port 0 and read the port back)
+    dashboard: Path | None = DASHBOARD_DIST  # the built dashboard served at /
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serves until `stop` is set; the broadcaster runs beside uvicorn in one task group, and the
         first to fail takes the other down."""
         await ensure_schema(self.services.read_model.pool)
         config = uvicorn.Config(
-            create_app(self.services), host=self.host, port=self.port, log_level="warning",
+            create_app(self.services, self.dashboard), host=self.host, port=self.port, log_level="warning",
             ws_max_size=self.services.config.max_body_bytes, lifespan="off",
             # Pushes are small and the same text goes to many sockets: compressing each copy with its
             # socket's own deflate context cost more CPU per delivery than it saved in bytes.

@@ -126,7 +126,10 @@ async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Component
         services = build_services(
             database_url=runtime.database_url, pool=pool, service=runtime.service, config=config
         )
-        tasks["api"] = ApiServer(services, host=options.host, port=options.port).run
+        server = ApiServer(services, host=options.host, port=options.port)
+        if runtime.settings.dashboard_dir is not None:
+            server.dashboard = runtime.settings.dashboard_dir
+        tasks["api"] = server.run
     if components.reconciler is not None:
         tasks["reconciler"] = _reconciler_task(runtime, pool, components.reconciler)
     return tasks

@@ -21,6 +21,8 @@ class Settings:
     database_url: str | None
     data_dir: Path
     base_domain: str = "stores.localhost"
+    # The built dashboard; None: web/dist beside the code (a checkout). The image sets it.
+    dashboard_dir: Path | None = None
 
     @classmethod
     def from_env(cls, data_dir: str | None = None) -> Settings:
@@ -28,6 +30,7 @@ class Settings:
             database_url=os.environ.get("DATABASE_URL") or None,
             data_dir=Path(data_dir).expanduser().resolve() if data_dir else default_data_dir(),
             base_domain=os.environ.get("STOREPLANE_BASE_DOMAIN", "stores.localhost"),
+            dashboard_dir=Path(built) if (built := os.environ.get("STOREPLANE_DASHBOARD_DIR")) else None,
         )
 
 

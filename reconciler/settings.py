@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from reconciler.cluster.access import StoreAccess
 from reconciler.cluster.charts import ChartSource
 
 DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
@@ -46,6 +47,8 @@ class ReconcilerSettings:
     ingress_namespace_labels: tuple[tuple[str, str], ...] = (
         ("kubernetes.io/metadata.name", DEFAULT_INGRESS_NAMESPACE),
     )
+    # With least privilege (the platform chart): the role to bind in each store namespace.
+    store_access: StoreAccess | None = None
 
     @classmethod
     def from_env(
@@ -67,6 +70,9 @@ class ReconcilerSettings:
             resync_interval=_seconds("STOREPLANE_RESYNC_SECONDS", defaults.resync_interval),
             helm_binary=helm_binary or os.environ.get("STOREPLANE_HELM", "helm"),
             helm_home=helm_home,
+            store_access=StoreAccess.parse(
+                os.environ.get("STOREPLANE_STORE_ROLE"), os.environ.get("STOREPLANE_SERVICE_ACCOUNT")
+            ),
             ingress_namespace_labels=(
                 (("kubernetes.io/metadata.name", ingress),) if ingress
                 else defaults.ingress_namespace_labels

@@ -100,6 +100,10 @@ class Kube:
             raise
         return True
 
+    async def post(self, collection: str, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Creates and returns what the server answered (reviews answer with their verdict)."""
+        return await self._call("POST", collection, body=manifest)
+
     async def merge_patch(self, path: str, patch: dict[str, Any]) -> None:
         await self._call("PATCH", path, body=patch, content_type="application/merge-patch+json")
 

@@ -75,7 +75,8 @@ def least_privilege(
     finally:
         subprocess.run(
             [str(kube_cluster.bin_dir / "kubectl"), "delete", "-f", "-", "--wait=false"],
-            input=rendered.stdout, env=kube_cluster.env(), capture_output=True, text=True, timeout=60, check=False,
+            input=rendered.stdout, env=kube_cluster.env(), capture_output=True, text=True, timeout=60,
+            check=False,
         )
         _kubectl(kube_cluster, "delete", "namespace", namespace, "--wait=false")
 

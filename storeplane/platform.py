@@ -38,6 +38,7 @@ from reconciler.settings import ReconcilerSettings
 from storeplane.database import create_pool
 from storeplane.leadership import exclusive
 from storeplane.runtime import Runtime
+from storeplane.workers import reuse_port_socket, worker_process
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class ApiOptions:
     host: str = "127.0.0.1"
     port: int = 8080
     dev: bool = False
+    workers: int = 1  # API processes on the port (storeplane.workers)
+    reuse_port: bool = False  # bind with SO_REUSEPORT (set for every worker when workers > 1)
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,13 @@ async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Component
         server = ApiServer(services, host=options.host, port=options.port)
         if runtime.settings.dashboard_dir is not None:
             server.dashboard = runtime.settings.dashboard_dir
+        if options.reuse_port or options.workers > 1:
+            server.sock = reuse_port_socket(options.host, options.port)
         tasks["api"] = server.run
+        for index in range(1, options.workers):
+            tasks[f"api_worker_{index}"] = worker_process(
+                index, database_url=url, host=options.host, port=options.port, dev=options.dev
+            )
     if components.reconciler is not None:
         tasks["reconciler"] = _reconciler_task(runtime, pool, components.reconciler)
     return tasks

@@ -11,7 +11,8 @@ from storeplane.runtime import Runtime
 
 def api(args: argparse.Namespace, runtime: Runtime) -> int:
     options = server_options(args)
-    print(f"storeplane: GraphQL API at http://{options.host}:{options.port}/graphql", flush=True)
+    if not args.quiet:
+        print(f"storeplane: GraphQL API at http://{options.host}:{options.port}/graphql", flush=True)
     platform.run(runtime, platform.Components(api=options))
     return 0
 
@@ -19,4 +20,7 @@ def api(args: argparse.Namespace, runtime: Runtime) -> int:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("api", help="serve the GraphQL API alone")
     add_server_options(parser)
+    # Set on the worker processes of `--workers N`: bind beside the others, and say nothing.
+    parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(handler=with_runtime(api))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from domain.errors import InvalidInput
 from storeplane.platform import ApiOptions
 from storeplane.runtime import Runtime
 from storeplane.settings import Settings
@@ -33,7 +34,16 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
         "--dev", action="store_true",
         help="development mode: GraphiQL at /graphql (also: STOREPLANE_DEV=1)",
     )
+    parser.add_argument(
+        "--workers", type=int, default=1,
+        help="API processes sharing the port (SO_REUSEPORT), each with its own LISTEN (default 1)",
+    )
 
 
 def server_options(args: argparse.Namespace) -> ApiOptions:
-    return ApiOptions(host=args.host, port=args.port, dev=args.dev)
+    if args.workers < 1:
+        raise InvalidInput("workers", f"--workers must be 1 or more, not {args.workers}")
+    return ApiOptions(
+        host=args.host, port=args.port, dev=args.dev, workers=args.workers,
+        reuse_port=getattr(args, "reuse_port", False),
+    )

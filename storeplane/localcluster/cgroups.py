@@ -9,6 +9,7 @@ start empty, so ``cpuset.cpus``/``cpuset.mems`` are copied down the path.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -101,10 +102,8 @@ def kill_all(path: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while pids := pids_under(path):
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if time.monotonic() > deadline:
             raise CgroupError(f"processes still alive in {path}: {sorted(pids)}")
         time.sleep(0.1)

@@ -163,7 +163,9 @@ def build(recipe: ImageRecipe, cache: Path | None = None, *, force: bool = False
     return target
 
 
-def ensure_all(cache: Path | None = None, progress: Progress | None = None, *, force: bool = False) -> list[Path]:
+def ensure_all(
+    cache: Path | None = None, progress: Progress | None = None, *, force: bool = False
+) -> list[Path]:
     """Build every recipe that is not cached yet; report each step."""
     built = []
     for recipe in RECIPES:

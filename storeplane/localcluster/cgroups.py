@@ -4,7 +4,8 @@ Fed by ``/proc/self/cgroup`` and ``/proc/self/mountinfo``; feeds ``node.py`` wit
 kubelet's ``cgroupRoot`` and the ``cgroup.procs`` files its processes are moved into
 before they exec, and tears the whole subtree down (kill, then rmdir) on ``cluster down``.
 On cgroup v1 the kubelet needs the root to exist in every hierarchy; cpuset children
-start empty, so ``cpuset.cpus``/``cpuset.mems`` are copied down the path.
+start empty, so ``cpuset.cpus``/``cpuset.mems`` are copied down the path. runc mirrors
+the same paths in the cgroup2 mount (hybrid mode); removal covers that mount too.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ def caller_memory_cgroup(proc_cgroup: str | None = None) -> str:
     return unified
 
 
-def hierarchies(mountinfo: str | None = None) -> list[Path]:
-    """Mount points of every cgroup v1 hierarchy (cpu, memory, ..., name=systemd)."""
+def hierarchies(mountinfo: str | None = None, *, unified: bool = False) -> list[Path]:
+    """Mount points of every cgroup v1 hierarchy (cpu, memory, ..., name=systemd).
+
+    ``unified``: the cgroup2 mount too (runc mirrors its v1 paths there in hybrid mode).
+    """
     text = mountinfo if mountinfo is not None else Path("/proc/self/mountinfo").read_text()
     found: list[Path] = []
     for line in text.splitlines():
@@ -44,7 +48,7 @@ def hierarchies(mountinfo: str | None = None) -> list[Path]:
         if " - " not in line:
             continue
         fs_type = line.split(" - ", 1)[1].split()[0]
-        if fs_type == "cgroup":
+        if fs_type == "cgroup" or (unified and fs_type == "cgroup2"):
             found.append(Path(fields[4]))
     return sorted(set(found))
 
@@ -85,7 +89,7 @@ def procs_files(path: str) -> list[Path]:
 def pids_under(path: str) -> set[int]:
     """Every process in ``path`` or below, in any hierarchy."""
     pids: set[int] = set()
-    for mount in hierarchies():
+    for mount in hierarchies(unified=True):
         top = mount / path.lstrip("/")
         if not top.exists():
             continue
@@ -113,7 +117,7 @@ def remove(path: str, timeout: float = 20) -> None:
     """Kill what runs below ``path`` and remove the cgroup dirs, deepest first."""
     kill_all(path, timeout)
     deadline = time.monotonic() + timeout
-    for mount in hierarchies():
+    for mount in hierarchies(unified=True):
         top = mount / path.lstrip("/")
         if not top.exists():
             continue
@@ -130,4 +134,5 @@ def remove(path: str, timeout: float = 20) -> None:
 
 def leftovers(path: str) -> list[Path]:
     """The dirs of ``path`` that still exist (for checks after ``cluster down``)."""
-    return [m / path.lstrip("/") for m in hierarchies() if (m / path.lstrip("/")).exists()]
+    mounts = hierarchies(unified=True)
+    return [m / path.lstrip("/") for m in mounts if (m / path.lstrip("/")).exists()]

@@ -106,7 +106,7 @@ def _mmdebstrap(recipe: ImageRecipe, rootfs_tar: Path) -> None:
         f"--variant={recipe.variant}",
         f"--include={','.join(recipe.packages)}",
         "--skip=output/dev",
-        f"--extract-hook={HOOKS_DIR / recipe.hook} \"$1\"",
+        f'--extract-hook={HOOKS_DIR / recipe.hook} "$1"',
         "--format=tar",
         recipe.suite,
         str(rootfs_tar),

@@ -1,9 +1,9 @@
 """Firewall for the real node: pod traffic stays on the machine; cleanup of every chain.
 
-Fed by ``node.py`` (the pod bridge name); feeds the host's iptables with two chains,
-jumped to first from FORWARD and OUTPUT: nothing from the pod bridge is forwarded to
-another interface, and no Service-translated (DNAT) packet leaves except towards the
-pod bridge or loopback (kwok pods have addresses routed to the outside). ``cleanup``
+Fed by ``node.py`` (the pod subnet); feeds the host's iptables with two chains, jumped
+to first from FORWARD and OUTPUT: nothing from the pod subnet is forwarded anywhere but
+the pod subnet, and no Service-translated (DNAT) packet goes anywhere but a pod or
+loopback (kwok pods have made-up addresses that would route to the outside). ``cleanup``
 removes ours and every ``KUBE-*`` chain the kubelet and kube-proxy leave behind.
 """
 
@@ -28,26 +28,26 @@ def _ipt(*args: str, tool: str = "iptables", check: bool = True) -> str:
     return result.stdout
 
 
-def guard_rules(bridge: str) -> dict[str, list[list[str]]]:
-    """The rules of our two chains, in order."""
+def guard_rules(subnet: str) -> dict[str, list[list[str]]]:
+    """The rules of our two chains, in order. Addresses, not interfaces: locally sent
+    packets that a Service rule translated do not show their final interface here."""
     return {
         FORWARD_CHAIN: [
-            ["-i", bridge, "-o", bridge, "-j", "RETURN"],
-            ["-i", bridge, "-j", "DROP"],
-            ["-o", bridge, "-j", "RETURN"],
-            ["-m", "conntrack", "--ctstate", "DNAT", "-j", "DROP"],
+            ["-s", subnet, "-d", subnet, "-j", "RETURN"],
+            ["-s", subnet, "-j", "DROP"],
+            ["-m", "conntrack", "--ctstate", "DNAT", "!", "--ctreplsrc", subnet, "-j", "DROP"],
         ],
         OUTPUT_CHAIN: [
-            ["-o", bridge, "-j", "RETURN"],
-            ["-o", "lo", "-j", "RETURN"],
+            ["-m", "conntrack", "--ctstate", "DNAT", "--ctreplsrc", subnet, "-j", "RETURN"],
+            ["-m", "conntrack", "--ctstate", "DNAT", "--ctreplsrc", "127.0.0.0/8", "-j", "RETURN"],
             ["-m", "conntrack", "--ctstate", "DNAT", "-j", "REJECT"],
         ],
     }
 
 
-def install(bridge: str) -> None:
+def install(subnet: str) -> None:
     """Create (or refill) our chains and make their jumps the first rules."""
-    for chain, rules in guard_rules(bridge).items():
+    for chain, rules in guard_rules(subnet).items():
         if _ipt("-n", "-L", chain, check=False) == "":
             _ipt("-N", chain)
         _ipt("-F", chain)

@@ -160,7 +160,7 @@ def _up(target: runtime.Cluster, progress: Progress) -> None:
     procs = cgroups.procs_files(system)
     _write_configs(layout)
     hostnet.create_bridge(nc.BRIDGE, f"{nc.GATEWAY}/24")
-    netguard.install(nc.BRIDGE)
+    netguard.install(nc.POD_SUBNET)
     logs, pids = target.state_dir / "logs", layout.path("pids")
 
     def wait(check: Callable[[], bool], what: str, *watch: str) -> None:
@@ -173,6 +173,7 @@ def _up(target: runtime.Cluster, progress: Progress) -> None:
     progress("real node: containerd")
     ensure("containerd", ["containerd", "--config", str(layout.path("containerd", "config.toml"))])
     ctr = ["ctr", "--address", str(layout.containerd_socket)]
+
     def containerd_answers() -> bool:
         return subprocess.run([*ctr, "version"], capture_output=True, check=False).returncode == 0
 

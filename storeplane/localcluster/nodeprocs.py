@@ -64,7 +64,11 @@ def pid_of(name: str, pids: Path) -> int | None:
 
 
 def stop(name: str, pids: Path, timeout: float = 10) -> None:
-    """SIGTERM, then SIGKILL after ``timeout``; removes the pid file."""
+    """SIGTERM, then SIGKILL after ``timeout``; reaps it if ours; removes the pid file."""
+    pid_file = pids / f"{name}.pid"
+    text = pid_file.read_text().strip() if pid_file.exists() else ""
+    if text.isdigit():
+        _reap(int(text))  # already dead (killed with its cgroup): collect the zombie
     pid = pid_of(name, pids)
     if pid is not None:
         os.kill(pid, signal.SIGTERM)

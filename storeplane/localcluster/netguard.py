@@ -71,6 +71,19 @@ def _check(parent: str, chain: str) -> bool:
     return result.returncode == 0
 
 
+# Jumps kube-proxy (and the kubelet) prepend at start-up; ours go back in front of them.
+KUBE_JUMPS = {"FORWARD": ("KUBE-FORWARD", "KUBE-SERVICES"), "OUTPUT": ("KUBE-SERVICES", "KUBE-FIREWALL")}
+
+
+def kube_jumps_present() -> bool:
+    """Whether kube-proxy and the kubelet have put their jumps into FORWARD and OUTPUT."""
+    for parent, chains in KUBE_JUMPS.items():
+        rules = _ipt("-S", parent)
+        if not all(f"-j {chain}" in rules for chain in chains):
+            return False
+    return True
+
+
 def first_rule(parent: str) -> str:
     """The first rule of a built-in filter chain, as ``iptables -S`` prints it."""
     rules = [r for r in _ipt("-S", parent).splitlines() if r.startswith("-A ")]

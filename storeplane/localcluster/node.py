@@ -186,7 +186,8 @@ def _up(target: runtime.Cluster, progress: Progress) -> None:
     wait(lambda: _http_ok(f"http://{nc.DNS_READY}/ready"), "CoreDNS ready", "coredns")
     wait(lambda: _node_ready(target), f"node {nc.NODE_NAME} Ready", "kubelet", "containerd")
     wait(lambda: _http_ok(f"http://{nc.PROXY_HEALTHZ}/healthz"), "kube-proxy healthz", "kube-proxy")
-    netguard.ensure_first()  # kube-proxy prepended its own jumps at start-up
+    wait(netguard.kube_jumps_present, "kube-proxy's and kubelet's iptables jumps", "kube-proxy", "kubelet")
+    netguard.ensure_first()  # they prepend theirs once, at start-up: ours go back in front
     progress(f"real node {nc.NODE_NAME} Ready")
 
 

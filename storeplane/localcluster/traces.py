@@ -19,12 +19,16 @@ Snapshot = dict[str, list[str]]
 
 
 def node_processes() -> list[str]:
-    """``pid name`` of every node daemon running on the host."""
+    """``pid name`` of every node daemon running on the host (zombies are dead: left out;
+    a daemonised shim's zombie waits for this sandbox's init to collect it)."""
     found = []
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
             name = comm.read_text().strip()
-        except OSError:
+            state = (comm.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state == "Z":
             continue
         if name in NODE_PROCESSES or name.startswith("containerd-shim"):
             found.append(f"{comm.parent.name} {name}")

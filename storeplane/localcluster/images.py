@@ -53,6 +53,8 @@ class ImageRecipe:
     user: str = ""
     workdir: str = "/"
     ports: tuple[str, ...] = ()
+    hook_kind: str = "extract"  # mmdebstrap hook: "extract" (no dpkg run) or "customize"
+    files: tuple[str, ...] = ()  # more files of HOOKS_DIR the hook installs (entrypoints)
 
 
 PAUSE = ImageRecipe(
@@ -76,7 +78,38 @@ BASE = ImageRecipe(
     imitates="docker.io/library/busybox: sh, httpd, wget, nslookup and the other applets",
     ports=("80/tcp",),
 )
-RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE)
+REDIS = ImageRecipe(
+    name="docker.io/library/redis:7.4.6",
+    suite="trixie",
+    variant="essential",
+    packages=("redis-server", "redis-tools"),
+    hook="redis-setup.sh",
+    hook_kind="customize",
+    files=("redis-entrypoint.sh",),
+    entrypoint=("/usr/local/bin/docker-entrypoint.sh",),
+    cmd=("redis-server",),
+    workdir="/data",
+    ports=("6379/tcp",),
+    imitates="docker.io/library/redis (medusa chart): entrypoint, uid/gid 999, /data, port 6379",
+)
+POSTGRES = ImageRecipe(
+    name="docker.io/library/postgres:17.6",
+    suite="trixie",
+    variant="essential",
+    packages=("postgresql-17",),
+    hook="postgres-setup.sh",
+    hook_kind="customize",
+    files=("postgres-entrypoint.sh",),
+    entrypoint=("/usr/local/bin/docker-entrypoint.sh",),
+    cmd=("postgres",),
+    env=(
+        "PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "PGDATA=/var/lib/postgresql/data",
+    ),
+    ports=("5432/tcp",),
+    imitates="docker.io/library/postgres (medusa chart): POSTGRES_* env, PGDATA, uid 999, port 5432",
+)
+RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES)
 
 
 def recipe_key(recipe: ImageRecipe) -> str:
@@ -85,6 +118,7 @@ def recipe_key(recipe: ImageRecipe) -> str:
         "revision": RECIPE_REVISION,
         "recipe": asdict(recipe),
         "hook": (HOOKS_DIR / recipe.hook).read_text(),
+        "files": {name: (HOOKS_DIR / name).read_text() for name in recipe.files},
         "mirror": MIRROR,
     }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
@@ -106,7 +140,7 @@ def _mmdebstrap(recipe: ImageRecipe, rootfs_tar: Path) -> None:
         f"--variant={recipe.variant}",
         f"--include={','.join(recipe.packages)}",
         "--skip=output/dev",
-        f'--extract-hook={HOOKS_DIR / recipe.hook} "$1"',
+        f'--{recipe.hook_kind}-hook={HOOKS_DIR / recipe.hook} "$1"',
         "--format=tar",
         recipe.suite,
         str(rootfs_tar),

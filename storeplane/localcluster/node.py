@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -45,11 +46,24 @@ def node_dir(target: runtime.Cluster) -> Path:
 
 
 def owner() -> Path | None:
-    """State dir of the cluster whose real node runs on this machine, if any."""
+    """State dir of the cluster whose real node runs on this machine, if any.
+
+    A node whose daemons all died (a reboot, a killed session) does not count.
+    """
     if not OWNER_FILE.exists():
         return None
     state = Path(OWNER_FILE.read_text().strip())
-    return state if (state / "node" / "state.json").exists() else None
+    pids = state / "node" / "pids"
+    alive = any(nodeprocs.pid_of(name, pids) is not None for name in DAEMONS)
+    return state if (state / "node" / "state.json").exists() and alive else None
+
+
+def wait_for_machine(target: runtime.Cluster, timeout: float, progress: Progress = _quiet) -> None:
+    """Wait (up to ``timeout``) while another cluster's real node holds this machine."""
+    deadline = time.monotonic() + timeout
+    while (other := owner()) is not None and other != target.state_dir and time.monotonic() < deadline:
+        progress(f"waiting for the real node of {other.name} to stop (one per machine)")
+        time.sleep(5)
 
 
 def why_not(target: runtime.Cluster) -> str | None:

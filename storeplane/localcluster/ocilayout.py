@@ -18,6 +18,7 @@ from pathlib import Path
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
+DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def _sha256_file(path: Path) -> str:
@@ -52,7 +53,7 @@ def image_config(
     config: dict[str, object] = {
         "Entrypoint": list(entrypoint),
         "Cmd": list(cmd),
-        "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", *env],
+        "Env": [*([] if any(e.startswith("PATH=") for e in env) else [DEFAULT_PATH]), *env],
         "WorkingDir": workdir,
         "ExposedPorts": {port: {} for port in ports},
     }

@@ -89,6 +89,8 @@ def _progress(message: str) -> None:
 def _images(args: argparse.Namespace) -> int:
     try:
         images.ensure_all(progress=_progress, force=args.rebuild)
+        for stale in images.prune():
+            _progress(f"removed stale image archive {stale}")
     except images.ImageError as error:
         print(error, file=sys.stderr)
         return 1

@@ -213,6 +213,21 @@ def ensure_all(
     return built
 
 
+def prune(cache: Path | None = None) -> list[Path]:
+    """Delete archives (and their locks) of recipes that changed; return what went."""
+    current = {archive_path(r, cache).name for r in RECIPES}
+    gone = []
+    for path in images_dir(cache).glob("*.oci.tar"):
+        if path.name not in current:
+            path.unlink(missing_ok=True)
+            (path.parent / f".{path.name}.lock").unlink(missing_ok=True)
+            gone.append(path)
+    for lock in images_dir(cache).glob(".*.oci.tar.lock"):
+        if lock.name.removeprefix(".").removesuffix(".lock") not in current:
+            lock.unlink(missing_ok=True)
+    return gone
+
+
 def listing(cache: Path | None = None) -> list[tuple[ImageRecipe, Path, bool]]:
     """Every recipe with its archive path and whether it is built."""
     return [(r, archive_path(r, cache), archive_path(r, cache).exists()) for r in RECIPES]

@@ -27,7 +27,7 @@ RUN_CONTAINERD = Path("/run/containerd")
 KWOK_VOLUMES = Path("/tmp/kwok-local-path-provisioner")  # noqa: S108 (kwok's fixed path)
 REQUIRED_TOOLS = ("containerd", "containerd-shim-runc-v2", "runc", "ctr", "iptables", "ip", "mmdebstrap")
 CNI_PLUGINS = ("bridge", "host-local", "loopback")
-DAEMONS = ("kube-proxy", "kubelet", "coredns", "containerd")
+DAEMONS = ("kube-proxy", "kubelet", "coredns", "volumes", "containerd")
 READY_TIMEOUT = 120.0
 
 Progress = Callable[[str], None]
@@ -197,6 +197,7 @@ def _up(target: runtime.Cluster, progress: Progress) -> None:
     ensure("coredns", [str(bins / "coredns"), "-conf", str(layout.path("Corefile"))])
     ensure("kubelet", nc.kubelet_args(layout, bins / "kubelet"))
     ensure("kube-proxy", [str(bins / "kube-proxy"), f"--config={layout.path('kube-proxy.json')}"])
+    ensure("volumes", nc.volume_dirs_args(target.bin_dir / "kubectl", target.kubeconfig))
     wait(lambda: _http_ok(f"http://{nc.DNS_READY}/ready"), "CoreDNS ready", "coredns")
     wait(lambda: _node_ready(target), f"node {nc.NODE_NAME} Ready", "kubelet", "containerd")
     wait(lambda: _http_ok(f"http://{nc.PROXY_HEALTHZ}/healthz"), "kube-proxy healthz", "kube-proxy")
@@ -219,7 +220,7 @@ def down(target: runtime.Cluster) -> list[str]:
         return []
     state = json.loads(state_file.read_text())
     pids = layout.path("pids")
-    for name in ("kube-proxy", "kubelet", "coredns"):
+    for name in ("kube-proxy", "kubelet", "coredns", "volumes"):
         nodeprocs.stop(name, pids)
     cgroups.kill_all(layout.cgroup_root)  # containerd, shims and every container
     nodeprocs.stop("containerd", pids)

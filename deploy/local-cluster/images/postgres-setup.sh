@@ -13,4 +13,9 @@ mkdir -p "$root/var/lib/postgresql/data" "$root/var/run/postgresql" "$root/docke
 chown -R 999:999 "$root/var/lib/postgresql" "$root/var/run/postgresql"
 chmod 3777 "$root/var/run/postgresql"
 install -m 0755 "$here/postgres-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
-rm -rf "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/locale"
+rm -rf "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/locale" "$root/usr/share/i18n"
+# No JIT: libLLVM (124 MB) and z3 are needed only by llvmjit.so, which postgres loads lazily;
+# without it, jit is simply unavailable (queries run interpreted).
+rm -f "$root"/usr/lib/x86_64-linux-gnu/libLLVM*.so* "$root"/usr/lib/x86_64-linux-gnu/libz3.so* \
+  "$root"/usr/lib/postgresql/17/lib/llvmjit*.so
+rm -rf "$root/usr/lib/postgresql/17/lib/bitcode"

@@ -109,7 +109,20 @@ POSTGRES = ImageRecipe(
     ports=("5432/tcp",),
     imitates="docker.io/library/postgres (medusa chart): POSTGRES_* env, PGDATA, uid 999, port 5432",
 )
-RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES)
+MARIADB = ImageRecipe(
+    name="docker.io/library/mariadb:11.4.8",
+    suite="trixie",
+    variant="essential",
+    packages=("mariadb-server", "mariadb-client"),
+    hook="mariadb-setup.sh",
+    hook_kind="customize",
+    files=("mariadb-entrypoint.sh", "mariadb-healthcheck.sh"),
+    entrypoint=("/usr/local/bin/docker-entrypoint.sh",),
+    cmd=("mariadbd",),
+    ports=("3306/tcp",),
+    imitates="docker.io/library/mariadb (woocommerce chart): MARIADB_* env, healthcheck.sh, uid 999, 3306",
+)
+RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB)
 
 
 def recipe_key(recipe: ImageRecipe) -> str:

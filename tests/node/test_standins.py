@@ -1,9 +1,11 @@
-"""The medusa chart's own PostgreSQL and Redis manifests run on the stand-in images.
+"""The store charts' own database manifests run on the stand-in images: the medusa chart's
+PostgreSQL and Redis, the woocommerce chart's MariaDB.
 
 Fed by ``helm template`` of ``charts/medusa`` (its local values plus the real node's
 toleration and selector) and the session cluster's real node; checks that the stand-ins
-honour what the chart relies on: uid 999 with a read-only root filesystem, POSTGRES_* and
-PGDATA on a real PVC, the args, ports and the probes' tools (pg_isready, redis-cli).
+honour what the charts rely on: uid 999 with a read-only root filesystem, POSTGRES_*,
+PGDATA, MARIADB_* on real PVCs, the args, ports and the probes' tools (pg_isready,
+redis-cli, healthcheck.sh, mariadb-admin).
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from tests.node.kube import Kubectl
 
 pytestmark = [pytest.mark.cluster, pytest.mark.node]
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "medusa"
+CHARTS = Path(__file__).resolve().parents[2] / "charts"
 PASSWORD = "stand-in-secret"
 
 
-def _render(kubectl: Kubectl, tmp_path: Path) -> list[dict[str, Any]]:
+def _render(kubectl: Kubectl, tmp_path: Path, engine: str) -> list[dict[str, Any]]:
+    chart = CHARTS / engine
     real_node = {
         "tolerations": [{"key": nc.TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}],
         "nodeSelector": {nc.NODE_LABEL: "real"},
@@ -36,11 +39,11 @@ def _render(kubectl: Kubectl, tmp_path: Path) -> list[dict[str, Any]]:
         str(kubectl.cluster.bin_dir / "helm"),
         "template",
         "shop1",
-        str(CHART),
+        str(chart),
         "--namespace",
         kubectl.namespace,
         "-f",
-        str(CHART / "values-local.yaml"),
+        str(chart / "values-local.yaml"),
         "-f",
         str(values),
         "--set-string",
@@ -63,7 +66,7 @@ def _component(docs: list[dict[str, Any]], component: str) -> list[dict[str, Any
 
 
 def test_the_charts_postgresql_and_redis_run_on_the_stand_ins(kubectl: Kubectl, tmp_path: Path) -> None:
-    docs = _render(kubectl, tmp_path)
+    docs = _render(kubectl, tmp_path, "medusa")
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -98,3 +101,25 @@ def test_the_charts_postgresql_and_redis_run_on_the_stand_ins(kubectl: Kubectl, 
         ]
         == "noeviction"
     )
+
+
+def test_the_woocommerce_charts_mariadb_runs_on_the_stand_in(kubectl: Kubectl, tmp_path: Path) -> None:
+    docs = _render(kubectl, tmp_path, "woocommerce")
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "shop1-credentials"},
+        "stringData": {"database-password": PASSWORD, "database-root-password": PASSWORD + "-root"},
+    }
+    kubectl.apply(secret, *_component(docs, "database"))
+    kubectl.wait("pod/mariadb-0", "condition=Ready", timeout=240)  # healthcheck.sh probes
+
+    login = f"mariadb -h 127.0.0.1 -u wordpress -p{PASSWORD} wordpress -N -e 'select current_user(), 40 + 2'"
+    out = kubectl.run("exec", "mariadb-0", "--", "sh", "-c", login)
+    assert out.split() == ["wordpress@%", "42"], out
+    # What the chart's wait-for-database init container runs, through the Service by DNS name.
+    ping = "mariadb-admin ping --protocol=tcp --host=mariadb --user=wordpress --silent"
+    kubectl.run("exec", "mariadb-0", "--", "sh", "-c", ping)  # exit 0, or kubectl.run fails
+    settings = "select @@max_connections, @@performance_schema"
+    root = f"mariadb -h 127.0.0.1 -u root -p{PASSWORD}-root -N -e '{settings}'"
+    assert kubectl.run("exec", "mariadb-0", "--", "sh", "-c", root).split() == ["50", "0"]

@@ -59,26 +59,42 @@ def node_root(name: str) -> str:
     return f"{base}/storeplane-node-{name}"
 
 
-def _copy_cpuset_down(mount: Path, path: str) -> None:
-    current = mount
-    for part in [p for p in path.split("/") if p]:
-        parent, current = current, current / part
-        current.mkdir(exist_ok=True)
-        for knob in ("cpuset.cpus", "cpuset.mems"):
-            if not (current / knob).read_text().strip():
-                (current / knob).write_text((parent / knob).read_text())
+def create(path: str) -> list[str]:
+    """Create ``path`` in every v1 hierarchy and in the cgroup2 mount; return every dir this
+    call created, parents included, so that ``remove_created`` can take them away again.
 
-
-def create(path: str, *, mounts: list[Path] | None = None) -> list[Path]:
-    """Create ``path`` in every hierarchy; return the dirs (deepest last per hierarchy)."""
-    created = []
-    for mount in mounts if mounts is not None else hierarchies():
-        if (mount / "cpuset.cpus").exists():
-            _copy_cpuset_down(mount, path)
-        target = mount / path.lstrip("/")
-        target.mkdir(parents=True, exist_ok=True)
-        created.append(target)
+    The cgroup2 mount is included because runc mirrors the v1 path there (hybrid mode) with
+    ``mkdir -p``: created here first, its parents are known and removed on ``down``.
+    """
+    created: list[str] = []
+    for mount in hierarchies(unified=True):
+        current = mount
+        for part in [p for p in path.split("/") if p]:
+            parent, current = current, current / part
+            if not current.exists():
+                current.mkdir()
+                created.append(str(current))
+            for knob in ("cpuset.cpus", "cpuset.mems"):
+                if (current / knob).exists() and not (current / knob).read_text().strip():
+                    (current / knob).write_text((parent / knob).read_text())
     return created
+
+
+def remove_created(created: list[str], timeout: float = 20) -> list[str]:
+    """rmdir the dirs ``create`` made, deepest first; return those still there (busy)."""
+    left = []
+    for directory in sorted(created, key=lambda d: d.count("/"), reverse=True):
+        path = Path(directory)
+        deadline = time.monotonic() + timeout
+        while path.exists():
+            try:
+                path.rmdir()
+            except OSError:
+                if any(p.is_dir() for p in path.iterdir()) or time.monotonic() > deadline:
+                    left.append(directory)  # another cgroup lives below it: not ours to remove
+                    break
+                time.sleep(0.1)
+    return left
 
 
 def procs_files(path: str) -> list[Path]:

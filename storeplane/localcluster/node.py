@@ -112,6 +112,14 @@ def _record_state(layout: nc.NodeLayout) -> None:
     state_file.write_text(json.dumps(state, indent=2) + "\n")
 
 
+def _remember_cgroups(layout: nc.NodeLayout, created: list[str]) -> None:
+    """Add the cgroup dirs this start created (parents too) to the node's state."""
+    state_file = layout.path("state.json")
+    state = json.loads(state_file.read_text())
+    state["cgroups_created"] = sorted({*state.get("cgroups_created", []), *created})
+    state_file.write_text(json.dumps(state, indent=2) + "\n")
+
+
 def _write_configs(layout: nc.NodeLayout) -> None:
     files = {
         ("containerd", "config.toml"): nc.containerd_toml(layout),
@@ -168,9 +176,8 @@ def _up(target: runtime.Cluster, progress: Progress) -> None:
     _record_state(layout)
     OWNER_FILE.write_text(f"{target.state_dir}\n")
     sysctls.record(layout.path("sysctls.json"))
-    cgroups.create(layout.cgroup_root)
     system = f"{layout.cgroup_root}/system"
-    cgroups.create(system)
+    _remember_cgroups(layout, cgroups.create(system))
     procs = cgroups.procs_files(system)
     _write_configs(layout)
     hostnet.create_bridge(nc.BRIDGE, f"{nc.GATEWAY}/24")
@@ -233,6 +240,7 @@ def down(target: runtime.Cluster) -> list[str]:
     hostnet.delete_bridge(nc.BRIDGE)
     removed = netguard.cleanup()
     cgroups.remove(layout.cgroup_root)
+    busy = cgroups.remove_created(state.get("cgroups_created", []))
     restored = sysctls.restore(layout.path("sysctls.json"))
     if not state["run_containerd_existed"]:
         shutil.rmtree(RUN_CONTAINERD, ignore_errors=True)
@@ -246,4 +254,4 @@ def down(target: runtime.Cluster) -> list[str]:
     shutil.rmtree(layout.root)
     if owner() is None or owner() == target.state_dir:
         OWNER_FILE.unlink(missing_ok=True)
-    return [*(f"sysctl {name}" for name in restored), *removed]
+    return [*(f"sysctl {name}" for name in restored), *removed, *(f"cgroup {d} busy, kept" for d in busy)]

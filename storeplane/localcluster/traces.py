@@ -36,10 +36,14 @@ def node_processes() -> list[str]:
 
 
 def node_cgroups() -> list[str]:
-    """Every cgroup dir named like the node's (``storeplane-node-*``) in any hierarchy."""
-    found: list[str] = []
+    """Cgroup dirs the node could create: the caller's memory cgroup path and its parents in
+    every hierarchy (v1 and cgroup2), and anything named ``storeplane-node-*``."""
+    found: set[str] = set()
+    parts = [p for p in cgroups.caller_memory_cgroup().split("/") if p]
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     for mount in cgroups.hierarchies(unified=True):
-        found.extend(str(p) for p in mount.rglob("storeplane-node-*") if p.is_dir())
+        found.update(str(mount / prefix) for prefix in prefixes if (mount / prefix).is_dir())
+        found.update(str(p) for p in mount.rglob("storeplane-node-*") if p.is_dir())
     return sorted(found)
 
 

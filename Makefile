@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck check bench clean cluster-binaries dashboard browser
+.PHONY: up test lint typecheck check bench clean cluster-binaries node-packages dashboard browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml
 up: $(STAMP) dashboard cluster-binaries
 	$(BIN)/storeplane up $(ARGS)
 
-## Kubernetes, etcd, kwok and helm compiled from Go modules; cached outside the checkout.
+## Kubernetes, etcd, kwok and helm (and the real node's kubelet, kube-proxy, CoreDNS) compiled from
+## Go modules; cached outside the checkout.
 cluster-binaries: $(STAMP)
 	$(BIN)/python -m storeplane.localcluster.build
+	$(BIN)/python -m storeplane.localcluster.nodebuild
+
+## Debian packages for the local cluster's real node (containerd, runc, CNI plugins, mmdebstrap, ...).
+node-packages:
+	deploy/local-cluster/ensure-node-packages.sh
 
 ## The dashboard, built into web/dist, which the API serves at "/".
 dashboard:
@@ -29,7 +35,7 @@ browser:
 	scripts/ensure-chromium.sh
 
 ## Install everything and run the whole test suite, then lint and type-check.
-test: $(STAMP) cluster-binaries dashboard browser
+test: $(STAMP) cluster-binaries node-packages dashboard browser
 	web/scripts/test.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .

@@ -96,7 +96,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (neither: no I/O at all). `pytest -m "not cluster"` runs in a fraction of the suite's time."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if "kube_cluster" in fixtures or item.get_closest_marker("cluster"):
+        needs_cluster = item.get_closest_marker("cluster") or item.get_closest_marker("node")
+        if "kube_cluster" in fixtures or needs_cluster:
             item.add_marker(pytest.mark.cluster)
         elif "postgres_server" in fixtures:
             item.add_marker(pytest.mark.postgres)

@@ -12,7 +12,7 @@ import shlex
 import sys
 import time
 
-from storeplane.localcluster import build, runtime
+from storeplane.localcluster import build, images, node, runtime, stack
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +26,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up_parser = commands.add_parser("up", help="start the cluster (builds first if needed)")
     _add_name(up_parser)
     up_parser.add_argument("--nodes", type=int, default=runtime.DEFAULT_NODES, help="fake nodes to run")
+    up_parser.add_argument(
+        "--real-node",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one real node (kubelet, containerd); default: where this machine can run it",
+    )
     up_parser.set_defaults(handler=_up)
+
+    images_parser = commands.add_parser("images", help="list the local stand-in images; --rebuild them")
+    images_parser.add_argument("--rebuild", action="store_true", help="build every image again")
+    images_parser.set_defaults(handler=_images)
 
     for name, handler, text in (
         ("down", _down, "stop the cluster and delete its state"),
@@ -59,19 +69,40 @@ def _build(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
-        target = runtime.up(runtime.cluster(args.name), nodes=args.nodes)
-    except (build.BuildError, runtime.ClusterError) as error:
+        outcome = stack.up(
+            runtime.cluster(args.name), nodes=args.nodes, real_node=args.real_node, progress=_progress
+        )
+    except (build.BuildError, runtime.ClusterError, node.NodeError) as error:
         print(error, file=sys.stderr)
         return 1
     elapsed = time.monotonic() - started
-    print(f"cluster {target.name} up in {elapsed:.1f}s; kubeconfig {target.kubeconfig}")
+    target = outcome.cluster
+    real = "with real node" if outcome.real_node else f"kwok nodes only ({outcome.reason})"
+    print(f"cluster {target.name} up in {elapsed:.1f}s, {real}; kubeconfig {target.kubeconfig}")
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(f"[storeplane cluster] {message}", file=sys.stderr, flush=True)
+
+
+def _images(args: argparse.Namespace) -> int:
+    try:
+        images.ensure_all(progress=_progress, force=args.rebuild)
+        for stale in images.prune():
+            _progress(f"removed stale image archive {stale}")
+    except images.ImageError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for recipe, path, built in images.listing():
+        print(f"{recipe.name}\t{'built' if built else 'missing'}\t{path}\t{recipe.imitates}")
     return 0
 
 
 def _down(args: argparse.Namespace) -> int:
     try:
-        runtime.down(_existing(args.name))
-    except (build.BuildError, runtime.ClusterError) as error:
+        stack.down(_existing(args.name))
+    except (build.BuildError, runtime.ClusterError, node.NodeError) as error:
         print(error, file=sys.stderr)
         return 1
     print(f"cluster {args.name} down")
@@ -83,6 +114,8 @@ def _status(args: argparse.Namespace) -> int:
     state = "running" if current.api_ready else ("stopped" if current.exists else "absent")
     print(f"cluster {current.name}: {state}; ready nodes {current.ready_nodes}")
     print(f"kubeconfig {current.kubeconfig}")
+    if current.api_ready:
+        print("\n".join(stack.node_lines(_existing(args.name))))
     return 0 if current.api_ready else 3
 
 

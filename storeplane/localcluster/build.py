@@ -169,16 +169,21 @@ def ensure_built(cache_dir: Path | None = None, progress: Progress = _stderr_pro
     return target / "bin"
 
 
-def _build_all(target: Path, env: Mapping[str, str], progress: Progress) -> None:
+def _build_all(
+    target: Path,
+    env: Mapping[str, str],
+    progress: Progress,
+    specs: tuple[BinarySpec, ...] = versions.BINARIES,
+) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         bin_dir = staging / "bin"
         bin_dir.mkdir()
         started = time.monotonic()
         timings: dict[str, float] = {}
-        total = len(versions.BINARIES)
+        total = len(specs)
         # One binary at a time: linking kube-apiserver alone takes several GB.
-        for index, spec in enumerate(versions.BINARIES, start=1):
+        for index, spec in enumerate(specs, start=1):
             progress(f"{index}/{total} {spec.name} {spec.version}: building")
             step_started = time.monotonic()
             _build_one(spec, work=staging, bin_dir=bin_dir, env=env)

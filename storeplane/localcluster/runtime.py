@@ -27,6 +27,7 @@ KUBECONFIG_NAME = "kubeconfig.yaml"  # written by kwokctl into the cluster dir
 INPUT_CONFIG_NAME = "storeplane-kwokctl.yaml"
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16"
 LOG_TAIL_LINES = 12
+FAKE_NODE_SELECTOR = "kwok.x-k8s.io/node=fake"  # set on every node `kwokctl scale node` creates
 
 
 class ClusterError(RuntimeError):
@@ -99,8 +100,13 @@ def _run(
     return result.stdout
 
 
-def kwokctl_configuration(bin_dir: Path) -> dict[str, object]:
-    """kwokctl options: our binaries, secure port with authz and admission (quota, limits)."""
+def kwokctl_configuration(bin_dir: Path, pki_dir: Path) -> dict[str, object]:
+    """kwokctl options: our binaries, secure port with authz and admission (quota, limits).
+
+    kwok manages only its own fake nodes (annotation ``kwok.x-k8s.io/node=fake``, which
+    ``kwokctl scale node`` sets), so a real kubelet's node is left alone; the apiserver
+    reaches a kubelet at its InternalIP with the admin client certificate (logs, exec).
+    """
     return {
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
         "kind": "KwokctlConfiguration",
@@ -131,6 +137,16 @@ def kwokctl_configuration(bin_dir: Path) -> dict[str, object]:
                     # The default /24 holds ~250 Services: ~125 WooCommerce stores. A /16 holds
                     # what a local run can create.
                     {"key": "service-cluster-ip-range", "value": SERVICE_CLUSTER_IP_RANGE},
+                    {"key": "kubelet-preferred-address-types", "value": "InternalIP"},
+                    {"key": "kubelet-client-certificate", "value": str(pki_dir / "admin.crt")},
+                    {"key": "kubelet-client-key", "value": str(pki_dir / "admin.key")},
+                ],
+            },
+            {
+                "name": "kwok-controller",
+                "extraArgs": [
+                    {"key": "manage-all-nodes", "value": "false"},
+                    {"key": "manage-nodes-with-annotation-selector", "value": FAKE_NODE_SELECTOR},
                 ],
             },
         ],
@@ -147,7 +163,8 @@ def _kwok_manifests(target: Cluster) -> tuple[list[str], str]:
 
 
 def _write_input_config(target: Cluster, stage_documents: list[str]) -> Path:
-    documents = [json.dumps(kwokctl_configuration(target.bin_dir), indent=2), *stage_documents]
+    configuration = kwokctl_configuration(target.bin_dir, target.state_dir / "pki")
+    documents = [json.dumps(configuration, indent=2), *stage_documents]
     target.state_dir.mkdir(parents=True, exist_ok=True)
     config = target.state_dir / INPUT_CONFIG_NAME
     config.write_text("\n---\n".join(documents) + "\n")

@@ -153,3 +153,42 @@ def recipe_fingerprint(*, go_version: str, wrapper_sources: dict[str, str]) -> s
     }
     digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
     return f"{KUBERNETES_VERSION}-{digest[:16]}"
+
+
+# The real node's binaries. A separate list with its own cache key, so adding or bumping
+# them never invalidates the control-plane build above.
+COREDNS_VERSION = "v1.14.7"
+COREDNS_MODULE = "github.com/coredns/coredns"
+NODE_RECIPE_REVISION = 1
+
+
+def _coredns_binary() -> BinarySpec:
+    return BinarySpec(
+        name="coredns",
+        package=COREDNS_MODULE,
+        module=COREDNS_MODULE,
+        version=COREDNS_VERSION,
+        mode="install",
+        ldflags=(f"-X {COREDNS_MODULE}/coremain.GitCommit={COREDNS_VERSION}",),
+    )
+
+
+NODE_BINARIES: tuple[BinarySpec, ...] = (
+    _kubernetes_binary("kube-proxy"),
+    _kubernetes_binary("kubelet"),
+    _coredns_binary(),
+)
+
+
+def node_recipe_fingerprint(*, go_version: str, wrapper_sources: dict[str, str]) -> str:
+    """A short hash of everything that decides the bytes of the node binaries."""
+    recipe = {
+        "revision": NODE_RECIPE_REVISION,
+        "go": go_version,
+        "flags": COMMON_GO_FLAGS,
+        "ldflags": COMMON_LDFLAGS,
+        "binaries": [asdict(spec) for spec in NODE_BINARIES],
+        "wrappers": wrapper_sources,
+    }
+    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+    return f"node-{KUBERNETES_VERSION}-{digest[:16]}"

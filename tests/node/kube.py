@@ -1,0 +1,89 @@
+"""kubectl helpers for the real-node checks: manifests for pods that land on the real node.
+
+Fed by ``real_node`` (tests/fixtures/kube.py); feeds the tests in ``tests/node`` with
+``Kubectl`` (run, apply, wait, JSON) and ``on_real_node``, which adds the toleration,
+node selector and local image that put a pod on the real node.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from storeplane.localcluster import images
+from storeplane.localcluster import nodeconfig as nc
+from tests.fixtures.kube import KubeCluster
+
+BASE_IMAGE = images.BASE.name
+
+
+@dataclass(frozen=True)
+class Kubectl:
+    cluster: KubeCluster
+    namespace: str
+
+    def run(self, *args: str, stdin: str | None = None, check: bool = True, timeout: float = 120) -> str:
+        command = [str(self.cluster.bin_dir / "kubectl"), "-n", self.namespace, *args]
+        result = subprocess.run(
+            command,
+            env=self.cluster.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout + (result.stderr if not check else "")
+
+    def apply(self, *manifests: dict[str, Any]) -> None:
+        self.run(
+            "apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": manifests})
+        )
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run("get", *args, "-o", "json"))
+
+    def wait(self, what: str, condition: str, timeout: int = 120) -> None:
+        self.run("wait", f"--for={condition}", what, f"--timeout={timeout}s", timeout=timeout + 10)
+
+    def describe(self, what: str) -> str:
+        return self.run("describe", what, check=False)
+
+
+def eventually(check: Callable[[], Any], *, what: str, timeout: float = 90, every: float = 0.5) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` otherwise."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"{what}: not after {timeout:.0f}s (last: {last!r})")
+
+
+def on_real_node(spec: dict[str, Any]) -> dict[str, Any]:
+    """A pod spec with the real node's toleration and selector; images never pulled."""
+    spec = dict(spec)
+    spec["tolerations"] = [{"key": nc.TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}]
+    spec["nodeSelector"] = {nc.NODE_LABEL: "real"}
+    spec.setdefault("terminationGracePeriodSeconds", 1)
+    spec["containers"] = [
+        {"image": BASE_IMAGE, "imagePullPolicy": "Never", **container} for container in spec["containers"]
+    ]
+    return spec
+
+
+def pod(name: str, spec: dict[str, Any], labels: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels or {}},
+        "spec": on_real_node(spec),
+    }

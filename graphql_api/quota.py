@@ -14,11 +14,11 @@ import asyncpg
 
 from domain.service import EVENTS_TABLE
 from domain.store import LIVE_STATUSES, Store
+from postgres.locks import LockKey
 from projections.schema import READ_MODEL_SCHEMA, STORES_PROJECTION
 
 T = TypeVar("T")
 
-_LOCK_SPACE = 7461005
 _REQUESTED_TOPIC = f"{Store.__module__}:{Store.__qualname__}.{Store.Requested.__name__}"
 
 # Stores of the tenant that the read model knows as live, plus every store requested after the
@@ -69,7 +69,9 @@ class StoreQuota:
         """
         async with self.pool.acquire() as conn, conn.transaction():
             # Transaction-scoped: released on commit, rollback, or if this connection dies.
-            await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_SPACE, tenant)
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))", int(LockKey.TENANT_QUOTA), tenant
+            )
             used = await live_store_count(conn, tenant)
             if used >= self.max_live_stores and not await exempt():
                 raise QuotaExceeded(tenant, used, self.max_live_stores)

@@ -91,7 +91,6 @@ class ApiServer:
             stop.set()
             server.should_exit = True
             await asyncio.gather(serving, listening, stopped, return_exceptions=True)
-            self.services.executor.shutdown(wait=False, cancel_futures=True)
         for task in (serving, listening):
             error = None if task.cancelled() else task.exception()
             if error is not None:

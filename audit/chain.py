@@ -88,6 +88,7 @@ class ChainProjection:
         self.events_table = events_table
         self.batch_size = batch_size
         self.signed = signed
+        self._checkpointed = -1  # the head position this instance last checkpointed
 
     async def apply_next_batch(self) -> int:
         """Chains up to one batch of events the trigger did not chain, in one transaction."""
@@ -116,6 +117,8 @@ class ChainProjection:
             if record is None or record["head"] is None:
                 return None
             head = Checkpoint(int(record["position"]), int(record["count"]), bytes(record["head"]))
+            if head.position == self._checkpointed:
+                return head  # a poll with nothing new: no row, no file write
             await conn.execute(
                 f"INSERT INTO {CHECKPOINT_TABLE} (position, count, head) VALUES ($1, $2, $3) "
                 f"ON CONFLICT (position) DO NOTHING",
@@ -123,6 +126,7 @@ class ChainProjection:
             )
         if self.signed is not None:
             await _FILES.run(self.signed.advance, head)
+        self._checkpointed = head.position
         return head
 
     async def run(self, stop: asyncio.Event, *, poll_interval: float = 2.0) -> None:

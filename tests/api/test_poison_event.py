@@ -11,11 +11,14 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import asyncpg
 import httpx
 import psycopg
 import pytest
 import pytest_asyncio
 
+from audit.export import ExportWindow, export_events
+from audit.history import store_history
 from domain.service import EVENTS_TABLE, StoreService
 from graphql_api.tokens import TokenStore
 from projections.quarantine import list_quarantined, retry_quarantined
@@ -63,13 +66,22 @@ def append_poison(url: str, like: uuid.UUID) -> uuid.UUID:
     return poisoned
 
 
+async def exported_stores(pool: asyncpg.Pool, tenant: str) -> set[str]:
+    lines: list[str] = []
+    await export_events(pool, ExportWindow(tenant=tenant), lines.append)
+    records = [json.loads(line) for line in lines]
+    assert {r["tenant"] for r in records} == {tenant}
+    return {r["aggregate_id"] for r in records if r["aggregate"] == "Store"}
+
+
 async def test_a_poison_event_stops_no_other_tenant(
     own_api: Running, own_service: StoreService, private_database_url: str
 ) -> None:
     api, services = own_api.api, own_api.services
     tokens = TokenStore(services.read_model.pool)
-    _, attacker = await tokens.create(tenant=f"a-{uuid.uuid4().hex[:8]}")
-    _, other = await tokens.create(tenant=f"b-{uuid.uuid4().hex[:8]}")
+    attacker_tenant, other_tenant = f"a-{uuid.uuid4().hex[:8]}", f"b-{uuid.uuid4().hex[:8]}"
+    _, attacker = await tokens.create(tenant=attacker_tenant)
+    _, other = await tokens.create(tenant=other_tenant)
     template = (await api.data(CREATE, create_input("template"), attacker))["createStore"]["store"]["id"]
     await asyncio.to_thread(own_service.change, uuid.UUID(template), lambda s: s.start_provisioning(
         actor="system:reconciler", correlation_id="c"))
@@ -97,10 +109,14 @@ async def test_a_poison_event_stops_no_other_tenant(
     assert any("2 events quarantined by read_model.stores" in r for r in ready.json()["degraded"])
     assert 'storeplane_quarantined_events{handler="read_model.stores"} 2.0' in metrics
 
+    pool = services.read_model.pool  # the audit reads past it too (jsonb would refuse its state)
+    assert await exported_stores(pool, other_tenant) == {before, after}
+    assert await exported_stores(pool, attacker_tenant) == {template, str(poisoned)}
+    assert [r["version"] for r in await store_history(pool, poisoned)] == [1, 2]
+
     result = await retry_quarantined(services.read_model.pool)
     assert (result.applied, result.still_quarantined) == (0, 2), "its cause remains: still set aside"
     assert [q.attempts for q in await list_quarantined(services.read_model.pool)] == [2, 2]
-    pool = services.read_model.pool
     assert await pool.fetchval("SELECT count(*) FROM read_model.stores WHERE id = $1", poisoned) == 0
     feed = await pool.fetch("SELECT sequence FROM read_model.store_events ORDER BY sequence")
     events = await pool.fetch(f"SELECT notification_id FROM {EVENTS} WHERE originator_id <> $1 "

@@ -66,8 +66,6 @@ class Follower:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.on_reconnect = on_reconnect
-        self.connected = asyncio.Event()
-        """Set once the first LISTEN is up (and stays set): "has caught up at least once"."""
         self._listening = False
         self._wake = asyncio.Event()
 
@@ -75,10 +73,6 @@ class Follower:
     def listening(self) -> bool:
         """Whether the LISTEN connection is up at this moment."""
         return self._listening
-
-    def wake(self) -> None:
-        """Runs the handler soon, as a NOTIFY would (for a change this process made itself)."""
-        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listens and runs the handler until `stop` is set; reconnects with backoff on any
@@ -109,7 +103,6 @@ class Follower:
             conn.add_termination_listener(closed)
             await conn.add_listener(self.channel, notified)
             self._listening = True
-            self.connected.set()
             try:
                 while not stop.is_set():
                     self._wake.clear()  # before the handler: a NOTIFY during it runs it again

@@ -1,13 +1,14 @@
 """Events a handler could not apply, set aside so one bad event never stops everyone.
 
-Written by the handlers on the followers (the projection runner, the API broadcaster) in the same
-transaction as their tracking position, so an event is either applied or set aside, exactly once;
-read by `/readyz` (degraded, with the reason), `/metrics` and `storeplane projections quarantine
-list`; emptied by a handler's retry once the cause is fixed.
+Written by the projection runner in the same transaction as its tracking position, so an event is
+either applied or set aside, exactly once; read by `/readyz` (degraded, with the reason),
+`/metrics` and `storeplane projections quarantine list`; emptied by a retry once the cause is
+fixed.
 
-One table for every handler (`handler` names it, e.g. `read_model.stores`), so an operator looks in
-one place. `held_by` marks an event set aside only because an earlier event of the same store is:
-a store's events apply in order or not at all.
+One table for every handler (`handler` names it, e.g. `read_model.stores`, or a rebuild check's
+scratch schema), so an operator looks in one place and a future follower needs no table of its
+own. `held_by` marks an event set aside only because an earlier event of the same store is: a
+store's events apply in order or not at all.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ QUARANTINE_TABLE = "public.storeplane_quarantine"
 DDL = f"""
 CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
     handler text NOT NULL,             -- who set it aside, e.g. 'read_model.stores'
-    position bigint NOT NULL,          -- the event's notification id (the live feed: its sequence)
+    position bigint NOT NULL,          -- the event's notification id
     originator_id uuid,                -- its store
     topic text NOT NULL,
     error text NOT NULL,               -- why, as the handler saw it (with the SQLSTATE if any)

@@ -7,9 +7,11 @@ offers them to each subscriber's bounded queue. When the connection is lost the 
 with backoff and this catches up from the last sequence seen, so a database restart loses no event;
 `listening` says whether the LISTEN is up right now (`/readyz` reports it).
 
-A batch that cannot be handed out (a bug meeting one row) must not stop every subscriber: the batch
-is offered again row by row, and a row that still fails is set aside in `postgres.quarantine`
-(handler `live`, visible in `/readyz` and `storeplane projections quarantine list`) and skipped.
+It cannot meet a poison event: it relays only feed rows the projection wrote, and the projection
+sets an event it cannot hold aside (`postgres.quarantine`) before it becomes a row. What it runs
+that is not its own is each subscriber's drop callback; one that raises drops that subscriber
+alone, so no subscriber can stop the feed for the others (before, the exception ended the
+broadcaster, and with it the API).
 """
 
 from __future__ import annotations
@@ -24,16 +26,12 @@ from uuid import UUID
 import asyncpg
 
 from graphql_api.live.subscription import Batch, DropCallback, Subscription, Topic
-from postgres import quarantine
 from postgres.follower import Follower
-from projections.event_feed import FeedRow
 from projections.queries import ReadModel
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA
 from projections.store_view import StoreRow
 
 log = logging.getLogger(__name__)
-
-LIVE_HANDLER = "live"
 
 
 class Broadcaster:
@@ -113,41 +111,33 @@ class Broadcaster:
             if not rows:
                 return
             stores = await _stores(self.read_model.pool, {row.store_id for row in rows})
-            try:
-                self._dispatch(Batch(tuple(rows), stores))
-            except Exception as error:  # whatever it is, the other rows and subscribers go on
-                log.warning("live batch after #%d failed (%s); offering it row by row", self.position,
-                            quarantine.describe(error))
-                await self._dispatch_one_by_one(rows, stores)
+            self._dispatch(Batch(tuple(rows), stores))
             self.position = rows[-1].sequence
             self.on_event("batch")
             if len(rows) < self.fetch_limit:
                 return
 
     def _dispatch(self, batch: Batch) -> None:
-        """Filters `batch` for every subscriber first, then offers it: a failure while filtering
-        offers nothing, so the row-by-row retry delivers no row twice."""
         tenants = {row.tenant for row in batch.events}
         filtered: dict[Topic, Batch] = {}  # filtered once per distinct topic, not once per subscriber
-        offers: list[tuple[str | None, Subscription, Batch]] = []
         for tenant in (*tenants, None):
             for subscription in list(self._subscribers.get(tenant, ())):
                 wanted = filtered.get(subscription.topic)
                 if wanted is None:
                     wanted = filtered[subscription.topic] = batch.for_topic(subscription.topic)
-                offers.append((tenant, subscription, wanted))
-        for tenant, subscription, wanted in offers:
-            if not subscription.offer(wanted):
-                self._subscribers[tenant].discard(subscription)
+                if not self._offer(subscription, wanted):
+                    self._subscribers[tenant].discard(subscription)
 
-    async def _dispatch_one_by_one(self, rows: list[FeedRow], stores: dict[UUID, StoreRow]) -> None:
-        for row in rows:
-            try:
-                self._dispatch(Batch((row,), {k: v for k, v in stores.items() if k == row.store_id}))
-            except Exception as error:
-                self.on_event("quarantined")
-                await quarantine.set_aside(self.read_model.pool, LIVE_HANDLER, row.sequence, row.store_id,
-                                           row.type, quarantine.describe(error))
+    @staticmethod
+    def _offer(subscription: Subscription, batch: Batch) -> bool:
+        """Offers one subscriber the batch; its failure (its drop callback raising) is its own: it
+        is dropped, and every other subscriber still gets the batch."""
+        try:
+            return subscription.offer(batch)
+        except Exception:
+            log.exception("subscriber of %s failed on a batch; dropping it", subscription.topic)
+            subscription.dropped = subscription.dropped or "failed on a batch"
+            return False
 
 
 async def _stores(pool: asyncpg.Pool, ids: set[UUID]) -> dict[UUID, StoreRow]:

@@ -1,7 +1,7 @@
 """Prometheus metrics of the API, in a registry of its own (so several apps can live in one process).
 
 Fed by the GraphQL extension (operations, errors, durations), the broadcaster (batches, drops,
-reconnects, quarantined rows) and the quarantine table (refreshed at each scrape and `/readyz`);
+reconnects) and the quarantine table (refreshed at each scrape and `/readyz`);
 read by `/metrics`.
 """
 

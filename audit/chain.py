@@ -1,23 +1,26 @@
-"""The chain projection: links every stored event into a global hash chain and its store's chain.
+"""The chain's follower: checkpoints the head the append trigger advanced, and chains any event the
+trigger did not.
 
-Fed by the events table in notification order (a domain event cannot know its global position when
-it is appended, so the chain is computed after the fact, like the read model); feeds
-`audit.event_chain`, a checkpoint of the head in `audit_checkpoints.chain_heads` per batch, and
-optionally the signed checkpoint file. Each batch, its checkpoint and the tracking row (position,
-count, head) commit in one transaction, so every event is chained exactly once, in order, across
-restarts and concurrent runners (the tracking row is locked FOR UPDATE, as in `runner.py`).
+Each event is linked into the global hash chain and its store's chain by the trigger of
+`audit.trigger`, in the transaction that appends it. This module is the batch handler on a
+`postgres.follower.Follower` of the events table (eventsourcing's NOTIFY, a poll as safety net,
+reconnection after a database restart — before, this loop never listened again after one). It
+feeds, per batch, a checkpoint of the head in `audit_checkpoints.chain_heads` and the signed
+checkpoint file, which is what makes removing even the newest event visible (the last checkpoint
+names a position and count the events table must still reach, and the file is beyond a superuser's
+reach). It also chains, in Python with the same arithmetic, events found after the tracking
+position — a database older than the trigger, or rows written with triggers switched off (only a
+superuser can) — in batches that commit with their checkpoint and the tracking row (locked FOR
+UPDATE, like the trigger), so every event is chained exactly once, in order.
 
-A checkpoint per batch is what makes removing even the newest event visible: the last checkpoint
-names a position and count the events table must still reach. Events eventsourcing appends commit
-in notification order (it takes a table lock), so reading "after position" never skips one.
-There is deliberately no rebuild: recomputing the chain from the events would launder tampering.
+It cannot stall on an event: it reads bytes and hashes them; nothing in an event's content can make
+a hash or a bytea insert fail. There is deliberately no rebuild: recomputing the chain from the
+events would launder tampering.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
@@ -39,10 +42,11 @@ from audit.schema import (
 )
 from audit.signed_checkpoint import Checkpoint, SignedCheckpointFile
 from domain.service import EVENTS_TABLE
+from postgres.follower import Follower
+from postgres.threads import Threads
 from projections.postgres_view import Connection
-from projections.waiting import first_of
 
-log = logging.getLogger(__name__)
+_FILES = Threads(1)  # the signed file's writes: one at a time is all it needs (it takes a flock)
 
 CHAIN_COLUMNS = (
     "notification_id", "ordinal", "originator_id", "originator_version", "topic", "state_digest",
@@ -84,42 +88,50 @@ class ChainProjection:
         self.events_table = events_table
         self.batch_size = batch_size
         self.signed = signed
+        self._checkpointed = -1  # the head position this instance last checkpointed
 
     async def apply_next_batch(self) -> int:
-        """Chains up to one batch of new events in one transaction; returns how many it chained."""
+        """Chains up to one batch of events the trigger did not chain, in one transaction."""
         async with self.pool.acquire() as conn, conn.transaction():
             head, count = await self._apply_batch(conn)
         if count and self.signed is not None:
-            await asyncio.to_thread(self.signed.advance, head)
+            await _FILES.run(self.signed.advance, head)
         return count
 
     async def catch_up(self) -> int:
+        """Chains what is left to chain, then checkpoints the head; returns how many it chained."""
         total = 0
         while chained_now := await self.apply_next_batch():
             total += chained_now
+        await self.checkpoint()
         return total
 
+    async def checkpoint(self) -> Checkpoint | None:
+        """Records the current head (as the trigger left it) in the checkpoint table and the signed
+        file, unless it is there already; None while nothing is chained."""
+        async with self.pool.acquire() as conn:
+            record = await conn.fetchrow(
+                f"SELECT position, count, head FROM {TRACKING_TABLE} WHERE projection = $1",
+                CHAIN_PROJECTION,
+            )
+            if record is None or record["head"] is None:
+                return None
+            head = Checkpoint(int(record["position"]), int(record["count"]), bytes(record["head"]))
+            if head.position == self._checkpointed:
+                return head  # a poll with nothing new: no row, no file write
+            await conn.execute(
+                f"INSERT INTO {CHECKPOINT_TABLE} (position, count, head) VALUES ($1, $2, $3) "
+                f"ON CONFLICT (position) DO NOTHING",
+                head.position, head.count, head.head,
+            )
+        if self.signed is not None:
+            await _FILES.run(self.signed.advance, head)
+        self._checkpointed = head.position
+        return head
+
     async def run(self, stop: asyncio.Event, *, poll_interval: float = 2.0) -> None:
-        """Chains events as they arrive (woken by eventsourcing's NOTIFY) until `stop` is set."""
-        wake = asyncio.Event()
-
-        def woken(*_: object) -> None:
-            wake.set()
-
-        conn = await self.pool.acquire()
-        try:
-            await conn.add_listener(EVENTS_TABLE, woken)
-            while not stop.is_set():
-                wake.clear()
-                try:
-                    await self.catch_up()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                    log.exception("event chain batch failed; retrying")
-                await first_of(wake, stop, within=poll_interval)
-        finally:
-            with contextlib.suppress(Exception):
-                await conn.remove_listener(EVENTS_TABLE, woken)
-            await self.pool.release(conn)
+        """Checkpoints (and chains what the trigger did not) as events arrive, until `stop` is set."""
+        await Follower(self.pool, EVENTS_TABLE, self.catch_up, poll_interval=poll_interval).run(stop)
 
     async def _apply_batch(self, conn: Connection) -> tuple[Checkpoint, int]:
         head = await lock_head(conn)

@@ -6,7 +6,9 @@ read-only transaction, so the export is one consistent snapshot however long it 
 
 The window is on the time each event occurred (the timestamp in its stored JSON), since inclusive,
 until exclusive; the tenant is the one named by the aggregate's first event. Both filters run in
-PostgreSQL so excluded rows never cross the wire. Every event type is exported, the name
+PostgreSQL so excluded rows never cross the wire — except rows whose state jsonb refuses (a
+`\u0000`, see `audit.records.json_at`), which SQL passes through and `ExportWindow.admits` judges,
+so one such event cannot fail every export. Every event type is exported, the name
 reservations too: they are part of the hash chain an auditor may want to check against.
 """
 
@@ -15,17 +17,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
-from audit.records import audit_query, record_from_row
+from audit.records import audit_query, has_nul, json_at, record_from_row
 from audit.schema import CHAIN_TABLE
 from audit.stream import chunks
 from domain.service import EVENTS_TABLE
 
-_OCCURRED_AT = "(convert_from(e.state, 'UTF8')::jsonb #>> '{timestamp,_data_}')::timestamptz"
+# A state jsonb refuses (a `\\u0000`) passes the SQL filters and is judged by `admits` in Python.
+_OCCURRED_AT = f"{json_at('e.state', '{timestamp,_data_}')}::timestamptz"
+_UNREADABLE = f"({has_nul('e.state')} OR {has_nul('f.state')})"
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,22 @@ class ExportWindow:
         for value, condition in (
             (self.since, f"{_OCCURRED_AT} >= $%d"),
             (self.until, f"{_OCCURRED_AT} < $%d"),
-            (self.tenant, "convert_from(f.state, 'UTF8')::jsonb ->> 'tenant' = $%d"),
+            (self.tenant, f"{json_at('f.state', '{tenant}')} = $%d"),
         ):
             if value is not None:
                 arguments.append(value)
-                conditions.append(condition % len(arguments))
+                conditions.append(f"({condition % len(arguments)} OR {_UNREADABLE})")
         return " AND ".join(conditions) or "TRUE", arguments
+
+    def admits(self, record: dict[str, Any]) -> bool:
+        """The window's filters on a record, for the rows SQL could not judge."""
+        if self.tenant is not None and record["tenant"] != self.tenant:
+            return False
+        occurred = datetime.fromisoformat(str(record["occurred_at"]))
+        if occurred.tzinfo is None:
+            occurred = occurred.replace(tzinfo=UTC)
+        return (self.since is None or occurred >= self.since) and (
+            self.until is None or occurred < self.until)
 
 
 def ndjson_line(record: dict[str, Any]) -> str:
@@ -63,6 +77,8 @@ async def export_events(
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         async for rows in chunks(conn, query, *arguments):
             for row in rows:
-                write(ndjson_line(record_from_row(row)))
-            count += len(rows)
+                record = record_from_row(row)
+                if window.admits(record):
+                    write(ndjson_line(record))
+                    count += 1
     return count

@@ -70,12 +70,28 @@ def event_record(
     }
 
 
+def has_nul(state_sql: str) -> str:
+    """SQL: whether a stored state holds the JSON escape `\\u0000`, which jsonb refuses."""
+    return f"(position('\\\\u0000'::bytea IN {state_sql}) > 0)"
+
+
+def json_at(state_sql: str, path: str) -> str:
+    """SQL: the text at `path` (a `#>>` path such as `{tenant}`) of a stored state; NULL for a state
+    jsonb would refuse, so one poison event (see `postgres.quarantine`) cannot fail a whole query.
+    Such rows are judged in Python instead (`record_from_row`, `ExportWindow.admits`)."""
+    readable = f"convert_from({state_sql}, 'UTF8')::jsonb #>> '{path}'"
+    return f"(CASE WHEN NOT {has_nul(state_sql)} THEN {readable} END)"
+
+
 def record_from_row(row: Any) -> dict[str, Any]:
-    """From a row with the columns every audit query selects (see `AUDIT_COLUMNS`)."""
+    """From a row with the columns every audit query selects (see `audit_query`)."""
+    tenant = row["tenant"]
+    if tenant is None and row["first_state"] is not None:  # jsonb refused it; Python's json does not
+        tenant = json.loads(row["first_state"]).get("tenant")
     return event_record(
         notification_id=int(row["notification_id"]), originator_id=row["originator_id"],
         originator_version=int(row["originator_version"]), topic=row["topic"],
-        state=bytes(row["state"]), tenant=row["tenant"],
+        state=bytes(row["state"]), tenant=tenant,
         global_hash=bytes(row["global_hash"]) if row["global_hash"] is not None else None,
         aggregate_hash=bytes(row["store_hash"]) if row["store_hash"] is not None else None,
     )
@@ -85,7 +101,8 @@ def audit_query(events_table: str, chain_table: str, where: str) -> str:
     """Events with their tenant (from the aggregate's first event) and chain hashes, in order."""
     return f"""
 SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,
-       convert_from(f.state, 'UTF8')::jsonb ->> 'tenant' AS tenant,
+       {json_at("f.state", "{tenant}")} AS tenant,
+       CASE WHEN {has_nul("f.state")} THEN f.state END AS first_state,
        c.global_hash, c.store_hash
 FROM {events_table} e
 LEFT JOIN {events_table} f ON f.originator_id = e.originator_id AND f.originator_version = 1

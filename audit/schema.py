@@ -1,7 +1,9 @@
 """The audit tables: the hash chain of every event, and checkpoints of its head kept apart.
 
-Created idempotently at start (`ensure_schema`, called from `storeplane.database.setup_schema`);
-written by the chain projection, read by `audit verify`, `audit history` and `audit export`.
+Created idempotently at start (`storeplane.database.setup_schema` runs `DDL` and `TRIGGER_DDL`
+through `postgres.schema`; `ensure_schema` runs just these); written by the trigger of
+`audit.trigger` as each event is appended (and by `audit.chain`'s catch-up), read by `audit verify`,
+`audit history` and `audit export`.
 
 Why two schemas: the chain (`audit`) and the checkpoints (`audit_checkpoints`) live apart from the
 events table (`public`) and from each other, so an operator can grant the application role INSERT
@@ -12,7 +14,8 @@ also written to an HMAC-signed file whose key is not in the database).
 
 from __future__ import annotations
 
-import psycopg
+from audit.trigger import ddl as trigger_ddl
+from postgres.schema import apply_ddl
 
 AUDIT_SCHEMA = "audit"
 CHECKPOINT_SCHEMA = "audit_checkpoints"
@@ -20,7 +23,6 @@ CHAIN_TABLE = f"{AUDIT_SCHEMA}.event_chain"
 TRACKING_TABLE = f"{AUDIT_SCHEMA}.tracking"
 CHECKPOINT_TABLE = f"{CHECKPOINT_SCHEMA}.chain_heads"
 CHAIN_PROJECTION = "event_chain"
-_ADVISORY_LOCK = 7461008
 
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA};
@@ -71,12 +73,10 @@ CREATE OR REPLACE TRIGGER chain_heads_no_truncate BEFORE TRUNCATE ON {CHECKPOINT
 """
 
 
+TRIGGER_DDL = trigger_ddl(audit_schema=AUDIT_SCHEMA, chain_table=CHAIN_TABLE, tracking_table=TRACKING_TABLE,
+                          projection=CHAIN_PROJECTION)
+
+
 def ensure_schema(url: str) -> None:
-    """Creates the audit tables if missing; safe at every start and from concurrent starts."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        # CREATE ... IF NOT EXISTS is not race-free between two first starts; the lock is.
-        conn.execute(f"SELECT pg_advisory_lock({_ADVISORY_LOCK})".encode())
-        try:
-            conn.execute(DDL.encode())
-        finally:
-            conn.execute(f"SELECT pg_advisory_unlock({_ADVISORY_LOCK})".encode())
+    """Creates the audit tables and the chaining trigger if missing; safe at every start."""
+    apply_ddl(url, [DDL, TRIGGER_DDL])

@@ -8,7 +8,10 @@ where the found event was recorded, to tell "reordered" from "changed" or "inser
 
 Checkpoints come from three places, each checked at its position in the walk: the per-batch rows in
 `audit_checkpoints.chain_heads`, the chain's tracking row, and the signed file (the only one a
-database superuser cannot rewrite to match).
+database superuser cannot rewrite to match). A signed file that is missing while the tracking row
+counts chained events is a break (`unsigned`): removing it is how a rewrite would be hidden.
+Events are chained by a trigger as they are appended (`audit.trigger`), so `unchained` counts only
+rows written with triggers switched off, or before the trigger existed: events nothing protects.
 """
 
 from __future__ import annotations
@@ -170,21 +173,28 @@ async def _store_chains(conn: Connection) -> Break | None:
     return None
 
 
-def _signed_extra(signed: SignedCheckpointFile | None) -> tuple[list[tuple[Checkpoint, str]], Break | None]:
+def _signed_extra(
+    signed: SignedCheckpointFile | None, tracking: Checkpoint | None
+) -> tuple[list[tuple[Checkpoint, str]], Break | None]:
     if signed is None:
         return [], None
     try:
         checkpoint = signed.read()
     except ForgedCheckpoint as error:
         return [], Break(BreakKind.FORGED, None, None, None, str(error))
-    return ([(checkpoint, f"signed checkpoint file {signed.path}")] if checkpoint else []), None
+    if checkpoint is None:
+        if tracking is not None and tracking.count > 0:
+            return [], Break(BreakKind.UNSIGNED, None, None, None,
+                             f"{signed.path} is missing while {tracking.count} events are chained")
+        return [], None
+    return [(checkpoint, f"signed checkpoint file {signed.path}")], None
 
 
 async def verify(pool: asyncpg.Pool, *, signed: SignedCheckpointFile | None = None) -> Verdict:
     """Walks the whole history once (and each store's chain once); names the first break found."""
-    extras, forged = _signed_extra(signed)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         tracking = await _tracking(conn)
+        extras, forged = _signed_extra(signed, tracking)
         if tracking is not None:
             extras.append((tracking, "chain's tracking row"))
         walk = GlobalWalk(tracking.position if tracking else 0)

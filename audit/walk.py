@@ -44,6 +44,9 @@ class BreakKind(StrEnum):
     TRUNCATED = "truncated"
     FORGED = "forged"
     """The signed checkpoint file does not verify under our key."""
+    UNSIGNED = "unsigned"
+    """The signed checkpoint file is missing while events are chained: deleting it is how one would
+    hide a rewrite, so it is a break, not "no checkpoint yet"."""
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ Each number is printed beside a baseline measured in the same run:
 - store creates per second: 16 concurrent writers vs one sequential writer;
 - projection: events applied per second in batches of 1,000 vs one event per transaction;
 - rebuild of the read model from 100,000 events (aim: under 10 s on this 2-core machine).
+`--without-chain-trigger` drops the audit trigger that chains each event as it is appended
+(`audit.trigger`), to measure what chaining at commit costs the appends.
 
-    .venv/bin/python bench/core_events.py [--events 100000] [--creates 1000]
+    .venv/bin/python bench/core_events.py [--events 100000] [--creates 1000] [--without-chain-trigger]
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
+
+from audit.trigger import TRIGGER_NAME
 from domain.actors import Stamp
 from domain.catalog import PlanCatalog
-from domain.service import StoreService
+from domain.service import EVENTS_TABLE, StoreService
 from domain.store import Store
 from projections.runner import ProjectionRunner
 from storeplane.database import create_pool, open_service, setup_schema
@@ -99,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--creates", type=int, default=1000)
+    parser.add_argument("--without-chain-trigger", action="store_true")
     args = parser.parse_args()
 
     server = None
@@ -108,6 +114,10 @@ def main() -> None:
         url = server.start()
     try:
         setup_schema(url)
+        if args.without_chain_trigger:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"DROP TRIGGER {TRIGGER_NAME} ON public.{EVENTS_TABLE}".encode())
+        print(f"chain trigger: {'off' if args.without_chain_trigger else 'on'}")
         service = open_service(url)
         sequential = creates_per_second(service, args.creates, writers=1)
         concurrent = creates_per_second(service, args.creates, writers=16)

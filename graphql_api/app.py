@@ -7,6 +7,7 @@ with the caller read from its bearer token (HTTP header, or the websocket `conne
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +29,9 @@ from graphql_api.bodylimit import BodySizeLimit
 from graphql_api.caller import authenticate, bearer, token_from_params
 from graphql_api.context import ApiContext, ApiServices
 from graphql_api.live.shared_results import SharedResults
+from graphql_api.readiness import quarantined, readiness
 from graphql_api.schema.root import build_schema
+from postgres.errors import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -84,19 +87,16 @@ def _health(_: Request) -> Response:
 
 def _ready(services: ApiServices) -> Any:
     async def ready(_: Request) -> Response:
-        try:
-            await services.read_model.pool.fetchval("SELECT 1")
-        except Exception as error:  # any failure means "not ready"; the reason helps the operator
-            return JSONResponse({"ready": False, "database": str(error)}, status_code=503)
-        listening = services.broadcaster.connected.is_set()
-        return JSONResponse({"ready": listening, "database": "ok", "live": listening},
-                            status_code=200 if listening else 503)
+        answer = await readiness(services)
+        return JSONResponse(answer.body, status_code=200 if answer.ready else 503)
 
     return ready
 
 
 def _metrics(services: ApiServices) -> Any:
-    def metrics(_: Request) -> Response:
+    async def metrics(_: Request) -> Response:
+        with contextlib.suppress(*DATABASE_ERRORS):  # the other metrics are worth serving anyway
+            await quarantined(services)
         return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

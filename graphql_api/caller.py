@@ -10,13 +10,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import asyncpg
-
 from domain.actors import admin_actor, tenant_actor
 from graphql_api.tokens import TokenRecord, TokenStore
+from postgres.errors import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
-DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass(frozen=True)

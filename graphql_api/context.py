@@ -7,10 +7,8 @@ resolvers in `graphql_api.schema`, which only translate between GraphQL and thes
 from __future__ import annotations
 
 import asyncio
-import functools
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -27,6 +25,7 @@ from graphql_api.metrics import ApiMetrics
 from graphql_api.quota import StoreQuota
 from graphql_api.ratelimit import RateLimiter
 from graphql_api.tokens import TokenStore
+from postgres.threads import Threads
 from projections.queries import ReadModel
 
 P = ParamSpec("P")
@@ -47,14 +46,12 @@ class ApiServices:
     rate: RateLimiter
     config: ApiConfig
     metrics: ApiMetrics = field(default_factory=ApiMetrics)
-    # The service is synchronous (psycopg); its calls run on threads of their own, sized for it,
-    # instead of the small default executor shared with everything else.
-    executor: ThreadPoolExecutor = field(init=False)
+    # The service is synchronous (psycopg); its calls run in a lane of threads sized for it
+    # (`postgres.threads`), so they never queue behind other components' calls.
+    threads: Threads = field(init=False)
 
     def __post_init__(self) -> None:
-        self.executor = ThreadPoolExecutor(
-            self.config.service_threads, thread_name_prefix="store-service"
-        )
+        self.threads = Threads(self.config.service_threads)
 
     @property
     def plans(self) -> PlanCatalog:
@@ -62,8 +59,7 @@ class ApiServices:
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Runs a synchronous service method without blocking the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+        return await self.threads.run(fn, *args, **kwargs)
 
 
 @dataclass

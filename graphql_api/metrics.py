@@ -1,7 +1,8 @@
 """Prometheus metrics of the API, in a registry of its own (so several apps can live in one process).
 
-Fed by the GraphQL extension (operations, errors, durations) and the broadcaster (batches, drops,
-reconnects); read by `/metrics`.
+Fed by the GraphQL extension (operations, errors, durations), the broadcaster (batches, drops,
+reconnects) and the quarantine table (refreshed at each scrape and `/readyz`);
+read by `/metrics`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ class ApiMetrics:
         self.live = Counter(
             "storeplane_api_live", "Broadcaster happenings: batch, dropped, reconnect", ["event"],
             registry=self.registry,
+        )
+
+        self.quarantined = Gauge(
+            "storeplane_quarantined_events", "Events a handler set aside (postgres.quarantine), read "
+            "from the table at each scrape", ["handler"], registry=self.registry,
         )
 
     def live_event(self, event: str) -> None:

@@ -85,14 +85,11 @@ class ApiServer:
             ws_per_message_deflate=False,
         )
         server = _Server(config)
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self.services.broadcaster.run(stop), name="broadcaster")
-                serving = group.create_task(
-                    server.serve([self.sock] if self.sock else None), name="uvicorn"
-                )
-                serving.add_done_callback(lambda _: stop.set())  # uvicorn ended: so does the API
-                await stop.wait()
-                server.should_exit = True
-        finally:
-            self.services.executor.shutdown(wait=False, cancel_futures=True)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.services.broadcaster.run(stop), name="broadcaster")
+            serving = group.create_task(
+                server.serve([self.sock] if self.sock else None), name="uvicorn"
+            )
+            serving.add_done_callback(lambda _: stop.set())  # uvicorn ended: so does the API
+            await stop.wait()
+            server.should_exit = True

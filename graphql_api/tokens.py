@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-import psycopg
 
 from domain.naming import check_tenant_name
+from postgres.schema import apply_ddl, apply_ddl_async
 
 TOKENS_TABLE = "public.storeplane_api_tokens"
 _PREFIX = "sp"
 _CACHE_LIMIT = 10_000
-_SCHEMA_LOCK = 7461004  # one advisory key per DDL owner; projections use 7461001
 
-_DDL = f"""
+DDL = f"""
 CREATE TABLE IF NOT EXISTS {TOKENS_TABLE} (
     token_id text PRIMARY KEY,
     secret_sha256 bytea NOT NULL,
@@ -61,16 +60,12 @@ def split_token(token: str) -> tuple[str, str] | None:
 
 async def ensure_schema(pool: asyncpg.Pool) -> None:
     """Creates the token table if missing; concurrent first starts wait for each other."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
-        await conn.execute(_DDL)
+    await apply_ddl_async(pool, DDL)
 
 
 def ensure_schema_sync(url: str) -> None:
-    """The same as `ensure_schema`, for `storeplane.database.setup_schema` (psycopg, no event loop)."""
-    with psycopg.connect(url) as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-        conn.execute(_DDL.encode())
+    """The same as `ensure_schema`, without an event loop (psycopg)."""
+    apply_ddl(url, [DDL])
 
 
 class TokenStore:

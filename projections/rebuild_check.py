@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from postgres import quarantine
 from projections.postgres_view import Connection
 from projections.runner import ProjectionRunner
 from projections.schema import READ_MODEL_SCHEMA, STORES_PROJECTION, ddl
@@ -103,8 +104,8 @@ async def rebuild_and_compare(pool: asyncpg.Pool, *, live: str = READ_MODEL_SCHE
     scratch = f"read_model_verify_{uuid.uuid4().hex[:12]}"
     async with pool.acquire() as conn:
         await conn.execute(ddl(scratch))
+    runners = (ProjectionRunner(pool, schema=live), ProjectionRunner(pool, schema=scratch, notify=False))
     try:
-        runners = (ProjectionRunner(pool, schema=live), ProjectionRunner(pool, schema=scratch, notify=False))
         for _ in range(_ATTEMPTS):
             for runner in runners:
                 await runner.catch_up()
@@ -113,5 +114,6 @@ async def rebuild_and_compare(pool: asyncpg.Pool, *, live: str = READ_MODEL_SCHE
                 return comparison
         raise RuntimeError(f"events kept arriving: no common position after {_ATTEMPTS} attempts")
     finally:
-        async with pool.acquire() as conn:
+        async with pool.acquire() as conn, conn.transaction():
             await conn.execute(f"DROP SCHEMA IF EXISTS {scratch} CASCADE")
+            await quarantine.forget_handler(conn, runners[1].handler)  # what the scratch set aside

@@ -24,8 +24,8 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from domain.store import StoreStatus
+from postgres.follower import Follower, first_of
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA
-from projections.waiting import first_of
 from reconciler.backoff import retry_delay
 from reconciler.leases import Claim, Leases
 from reconciler.settings import ReconcilerSettings
@@ -34,6 +34,7 @@ from reconciler.worker import Verdict, Worker, utc_now
 log = logging.getLogger(__name__)
 
 LISTEN_RETRY_SECONDS = 1.0
+LISTEN_POLL_SECONDS = 3600.0  # the loop polls on its own (`settings.poll_interval`)
 INTERRUPTIBLE = frozenset({StoreStatus.PROVISIONING, StoreStatus.REQUESTED})
 
 
@@ -213,29 +214,15 @@ class Dispatcher:
                 task.cancel()
 
     async def _listen_forever(self) -> None:
-        """Holds a LISTEN connection, reconnecting after a database restart (polling covers gaps)."""
-        while True:
-            try:
-                await self._listen_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("LISTEN %s failed: %s; retrying", READ_MODEL_CHANNEL, error)
-            await asyncio.sleep(LISTEN_RETRY_SECONDS)
+        """Wakes the loop on every read-model NOTIFY, through `postgres.follower` (reconnects with
+        backoff after a database restart, and wakes once on each reconnect for what it missed)."""
 
-    async def _listen_once(self) -> None:
-        closed = asyncio.Event()
-
-        def notified(*_: object) -> None:
+        async def woken() -> None:
             self.wake.set()
 
-        async with self.pool.acquire() as conn:
-            conn.add_termination_listener(lambda _: closed.set())
-            await conn.add_listener(READ_MODEL_CHANNEL, notified)
-            self.wake.set()  # anything that happened while we were not listening
-            try:
-                await closed.wait()
-            finally:
-                with contextlib.suppress(Exception):
-                    await conn.remove_listener(READ_MODEL_CHANNEL, notified)
+        follower = Follower(self.pool, READ_MODEL_CHANNEL, woken, poll_interval=LISTEN_POLL_SECONDS,
+                            max_backoff=LISTEN_RETRY_SECONDS)
+        await follower.run(asyncio.Event())  # runs until the surrounding block cancels it
 
 
 @contextlib.asynccontextmanager

@@ -8,9 +8,7 @@ Its calls run on threads of its own, so a new store's first action never queues 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 from uuid import UUID
 
@@ -18,6 +16,7 @@ from domain.actors import RECONCILER, Stamp
 from domain.errors import StoreNotFound
 from domain.service import StoreService
 from domain.store import Store
+from postgres.threads import Threads
 from reconciler.act.outcomes import Record
 from reconciler.snapshot import StoreSnapshot
 
@@ -27,12 +26,12 @@ T = TypeVar("T")
 class StoreRecords:
     def __init__(self, service: StoreService, *, threads: int = 10) -> None:
         self.service = service
-        # Threads of our own: queued behind other components' `to_thread` calls in the default
-        # executor (a handful of threads on a small machine), a new store waited for its first action.
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reconciler-records")
+        # A lane of our own: queued behind other components' calls in a shared pool (a handful of
+        # threads on a small machine), a new store waited for its first action.
+        self.threads = Threads(threads)
 
     async def _call(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+        return await self.threads.run(work)
 
     async def load(self, store_id: UUID) -> StoreSnapshot | None:
         try:
@@ -58,7 +57,7 @@ class StoreRecords:
         return StoreSnapshot.of(store)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Nothing to release: the lane owns no threads (kept for callers that close their parts)."""
 
 
 def _stamp(snapshot: StoreSnapshot) -> Stamp:

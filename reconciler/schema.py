@@ -1,19 +1,17 @@
 """The reconciler's own table: who works on which store, and when to look at it again.
 
-Created idempotently by `ensure_schema` (the reconciler's entry point calls it; `setup_schema` may
-too, with `DDL`). Read and written only by `leases.py`.
+Created idempotently by `ensure_schema` (the reconciler's entry point calls it) and by `setup_schema`
+(with `DDL`), both through `postgres.schema`. Read and written only by `leases.py`.
 """
 
 from __future__ import annotations
 
 import asyncpg
 
+from postgres.schema import apply_ddl_async
+
 SCHEMA = "reconciler"
 LEASES = f"{SCHEMA}.leases"
-# Serialises concurrent first starts (CREATE ... IF NOT EXISTS is not race-free); the same key as
-# `storeplane.database.setup_schema`, so the two never create the same table at once.
-_LOCK_KEY = 7461001
-
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
 CREATE TABLE IF NOT EXISTS {LEASES} (
@@ -30,6 +28,5 @@ CREATE INDEX IF NOT EXISTS leases_holder ON {LEASES} (holder) WHERE holder IS NO
 
 
 async def ensure_schema(pool: asyncpg.Pool) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-        await conn.execute(DDL)
+    """Runs `DDL` through `postgres.schema`, under the same lock as `setup_schema`."""
+    await apply_ddl_async(pool, DDL)

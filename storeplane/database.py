@@ -1,7 +1,8 @@
 """Connections to PostgreSQL for both sides: the event store (sync, eventsourcing) and asyncpg.
 
-Resolves the database URL (DATABASE_URL, or the embedded server in the data directory), creates the
-event store and read-model tables idempotently, and builds the application service and pools.
+Resolves the database URL (DATABASE_URL, or the embedded server in the data directory), lists every
+component's DDL for `postgres.schema` to run (the one place DDL is executed), and builds the
+application service and pools.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
-import psycopg
 
-from audit.schema import ensure_schema as ensure_audit_schema
+from audit.schema import DDL as AUDIT_DDL
+from audit.schema import TRIGGER_DDL as AUDIT_TRIGGER_DDL
 from domain.catalog import PlanCatalog
 from domain.service import EVENTS_TABLE, StoreService
-from graphql_api.tokens import ensure_schema_sync as ensure_token_schema
+from graphql_api.tokens import DDL as TOKENS_DDL
+from postgres.quarantine import DDL as QUARANTINE_DDL
+from postgres.schema import apply_ddl
 from projections.schema import READ_MODEL_SCHEMA, ddl
 from reconciler.schema import DDL as RECONCILER_DDL
 from storeplane.local_postgres import LocalPostgres
@@ -49,8 +52,6 @@ def open_service(url: str, plans: PlanCatalog | None = None) -> StoreService:
     return StoreService(env=eventsourcing_env(url), plans=plans)
 
 
-SCHEMA_LOCK_KEY = 7461001
-
 _READABLE_EVENTS_VIEW = f"""
 CREATE OR REPLACE VIEW public.{EVENTS_TABLE}_readable AS
 SELECT notification_id, originator_id, originator_version, topic,
@@ -61,20 +62,17 @@ FROM public.{EVENTS_TABLE};
 
 def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
     """Creates every table storeplane needs, idempotently; safe to run at every start, and from
-    several processes starting at once."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        # Serialise concurrent first starts: CREATE ... IF NOT EXISTS is not race-free (two
-        # processes creating the event store's table at once fail with "tuple concurrently updated").
-        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
-        try:
-            open_service(url).close()  # the event store's table, created by eventsourcing
-            conn.execute(ddl(read_model_schema).encode())
-            conn.execute(_READABLE_EVENTS_VIEW.encode())
-            conn.execute(RECONCILER_DDL.encode())
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
-    ensure_audit_schema(url)
-    ensure_token_schema(url)
+    several processes starting at once (`postgres.schema` holds one lock across all of it)."""
+    apply_ddl(url, [
+        lambda: open_service(url).close(),  # the event store's table, created by eventsourcing
+        ddl(read_model_schema),
+        _READABLE_EVENTS_VIEW,
+        RECONCILER_DDL,
+        AUDIT_DDL,
+        AUDIT_TRIGGER_DDL,  # after the events table: the trigger lives on it
+        TOKENS_DDL,
+        QUARANTINE_DDL,
+    ])
 
 
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

@@ -23,10 +23,11 @@ from typing import Any
 
 import asyncpg
 
+from postgres.errors import DATABASE_ERRORS
+
 log = logging.getLogger(__name__)
 
 RootTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
-_LOST_SESSION = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 
 def exclusive(
@@ -38,7 +39,7 @@ def exclusive(
         while not stop.is_set():
             try:
                 await _hold_and_run(database_url, lock_key, work, name, stop, poll_seconds)
-            except _LOST_SESSION as error:
+            except DATABASE_ERRORS as error:
                 log.warning("%s: lock session lost (%s); standing by", name, error)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
@@ -61,7 +62,7 @@ async def _hold_and_run(
         if not stop.is_set():
             raise ConnectionError("the lock's session ended while the follower was active")
     finally:
-        with contextlib.suppress(*_LOST_SESSION):
+        with contextlib.suppress(*DATABASE_ERRORS):
             await asyncio.wait_for(conn.close(), timeout=2)
         if not conn.is_closed():
             conn.terminate()
@@ -89,7 +90,7 @@ async def _keep_session(
                 await asyncio.wait_for(stop.wait(), timeout=poll)
             if not stop.is_set():
                 await conn.fetchval("SELECT 1")
-    except _LOST_SESSION:
+    except DATABASE_ERRORS:
         log.warning("lost the advisory lock's session; stopping the follower")
     finally:
         active.set()

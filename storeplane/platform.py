@@ -30,6 +30,7 @@ from audit.chain import ChainProjection, signed_checkpoint_file
 from graphql_api.config import ApiConfig
 from graphql_api.server import ApiServer, build_services
 from graphql_api.tokens import ensure_schema as ensure_token_schema
+from postgres.locks import LockKey
 from projections.runner import ProjectionRunner
 from reconciler.cluster.charts import REPO_CHARTS_DIR, ChartSource
 from reconciler.cluster.kube import KubeAccess, NoClusterConfigured
@@ -45,9 +46,6 @@ log = logging.getLogger(__name__)
 RootTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 StartHook = Callable[[asyncpg.Pool], Awaitable[None]]
 STOP_GRACE_SECONDS = 30.0
-# Advisory locks that elect one active projection runner and one audit chain among replicas.
-PROJECTIONS_LEADER_LOCK = 7461101
-AUDIT_CHAIN_LEADER_LOCK = 7461102
 
 
 @dataclass(frozen=True)
@@ -118,11 +116,11 @@ async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Component
     url = runtime.database_url
     if components.projections:
         runner = ProjectionRunner(pool).run
-        tasks["projections"] = exclusive(url, PROJECTIONS_LEADER_LOCK, runner, name="projections")
+        tasks["projections"] = exclusive(url, LockKey.PROJECTIONS_LEADER, runner, name="projections")
     if components.audit_chain:
         signed = await signed_checkpoint_file(pool, runtime.settings.data_dir)
         chain = ChainProjection(pool, signed=signed).run
-        tasks["audit_chain"] = exclusive(url, AUDIT_CHAIN_LEADER_LOCK, chain, name="audit_chain")
+        tasks["audit_chain"] = exclusive(url, LockKey.AUDIT_CHAIN_LEADER, chain, name="audit_chain")
     if components.api is not None:
         options = components.api
         config = ApiConfig.from_env(dev=True if options.dev else None)

@@ -1,9 +1,17 @@
 """The broadcaster: one LISTEN connection per process, fanning read-model changes out to subscribers.
 
-Fed by the projection runner's NOTIFY on `storeplane_read_model` (payload: its new position). On each
-notification it reads (through the pool) the feed rows after the last sequence it saw, once for all
-subscribers, and offers them to each subscriber's bounded queue. When the connection is lost it
-reconnects with backoff and catches up from the last sequence seen, so a database restart loses no event.
+Fed by the projection runner's NOTIFY on `storeplane_read_model` (payload: its new position),
+through a `postgres.follower.Follower` on a connection of its own. On each notification it reads
+(through the pool) the feed rows after the last sequence it saw, once for all subscribers, and
+offers them to each subscriber's bounded queue. When the connection is lost the follower reconnects
+with backoff and this catches up from the last sequence seen, so a database restart loses no event;
+`listening` says whether the LISTEN is up right now (`/readyz` reports it).
+
+It cannot meet a poison event: it relays only feed rows the projection wrote, and the projection
+sets an event it cannot hold aside (`postgres.quarantine`) before it becomes a row. What it runs
+that is not its own is each subscriber's drop callback; one that raises drops that subscriber
+alone, so no subscriber can stop the feed for the others (before, the exception ended the
+broadcaster, and with it the API).
 """
 
 from __future__ import annotations
@@ -13,19 +21,17 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from graphql_api.live.subscription import Batch, DropCallback, Subscription, Topic
+from postgres.follower import Follower
 from projections.queries import ReadModel
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA
 from projections.store_view import StoreRow
 
 log = logging.getLogger(__name__)
-
-_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 
 class Broadcaster:
@@ -49,8 +55,17 @@ class Broadcaster:
         self.on_event = on_event  # metrics hook: "reconnect", "dropped", "batch"
         self.position: int | None = None
         self.connected = asyncio.Event()
-        self._wake = asyncio.Event()
+        """Set once the starting position is known (subscribers wait for it); stays set."""
         self._subscribers: dict[str | None, set[Subscription]] = defaultdict(set)
+        self.follower = Follower(
+            database_url, READ_MODEL_CHANNEL, self._catch_up, poll_interval=poll_interval,
+            max_backoff=max_backoff, on_reconnect=lambda _: self.on_event("reconnect"),
+        )
+
+    @property
+    def listening(self) -> bool:
+        """Whether the LISTEN on the read model's channel is up at this moment."""
+        return self.follower.listening
 
     @property
     def subscriber_count(self) -> int:
@@ -80,43 +95,13 @@ class Broadcaster:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listens until `stop` is set, reconnecting after any database failure."""
-        backoff = 0.05
-        while not stop.is_set():
-            try:
-                await self._listen(stop)
-            except _DB_ERRORS as error:
-                self.on_event("reconnect")
-                log.warning("read-model listener lost (%s); reconnecting in %.2fs", error, backoff)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-            else:
-                backoff = 0.05
+        await self.follower.run(stop)
 
-    async def _listen(self, stop: asyncio.Event) -> None:
-        conn: asyncpg.Connection = await asyncpg.connect(self.database_url, timeout=5)
-        lost = asyncio.Event()
-        conn.add_termination_listener(lambda *_: lost.set())
-        try:
-            await conn.add_listener(READ_MODEL_CHANNEL, self._notified)
-            if self.position is None:
-                self.position = await self.read_model.position()
+    async def _catch_up(self) -> None:
+        if self.position is None:
+            self.position = await self.read_model.position()
             self.connected.set()
-            self._wake.set()  # catch up on whatever was committed while we were not listening
-            while not stop.is_set():
-                await _first_of(self._wake, stop, lost, within=self.poll_interval)
-                if lost.is_set():
-                    raise ConnectionError("the LISTEN connection was closed")
-                self._wake.clear()
-                await self._drain()
-        finally:
-            with contextlib.suppress(*_DB_ERRORS):
-                await asyncio.wait_for(conn.close(), timeout=2)
-            if not conn.is_closed():
-                conn.terminate()
-
-    def _notified(self, *_: Any) -> None:
-        self._wake.set()
+        await self._drain()
 
     async def _drain(self) -> None:
         """Reads every feed row after the last one seen, batch by batch, and fans each batch out."""
@@ -140,8 +125,19 @@ class Broadcaster:
                 wanted = filtered.get(subscription.topic)
                 if wanted is None:
                     wanted = filtered[subscription.topic] = batch.for_topic(subscription.topic)
-                if not subscription.offer(wanted):
+                if not self._offer(subscription, wanted):
                     self._subscribers[tenant].discard(subscription)
+
+    @staticmethod
+    def _offer(subscription: Subscription, batch: Batch) -> bool:
+        """Offers one subscriber the batch; its failure (its drop callback raising) is its own: it
+        is dropped, and every other subscriber still gets the batch."""
+        try:
+            return subscription.offer(batch)
+        except Exception:
+            log.exception("subscriber of %s failed on a batch; dropping it", subscription.topic)
+            subscription.dropped = subscription.dropped or "failed on a batch"
+            return False
 
 
 async def _stores(pool: asyncpg.Pool, ids: set[UUID]) -> dict[UUID, StoreRow]:
@@ -155,12 +151,3 @@ async def _stores(pool: asyncpg.Pool, ids: set[UUID]) -> dict[UUID, StoreRow]:
         values["completed_steps"] = tuple(values["completed_steps"])
         rows[values["id"]] = StoreRow(**values)
     return rows
-
-
-async def _first_of(*events: asyncio.Event, within: float) -> None:
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

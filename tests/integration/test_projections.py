@@ -15,6 +15,7 @@ import pytest_asyncio
 from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
+from postgres.errors import DATABASE_ERRORS
 from projections.queries import ReadModel, StoreFilter
 from projections.runner import ProjectionRunner
 from projections.schema import READ_MODEL_CHANNEL
@@ -169,7 +170,7 @@ async def test_the_running_projection_survives_a_database_restart(tmp_path: Path
             service.close()
         model = ReadModel(pool)
         for _ in range(200):
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            with contextlib.suppress(*DATABASE_ERRORS):
                 if await model.store(store.id):
                     break
             await asyncio.sleep(0.05)

@@ -40,9 +40,13 @@ def check_tenant_name(tenant: str) -> str:
     return check_dns_label("tenant", tenant, MAX_TENANT_NAME)
 
 
-def namespace_for(store_id: UUID) -> str:
-    """The store's namespace: derived from the id so it never clashes, even after a name is reused."""
-    return f"store-{store_id.hex[:16]}"
+def namespace_for(nonce: UUID) -> str:
+    """The store's namespace, from a random id the server draws for each new store (recorded in the
+    store's first event): never from the store id, which a keyed request derives from its tenant and
+    idempotency key — a caller must not be able to choose (or predict) a namespace name. 64 random
+    bits never clash in practice; the ownership labels (`storeplane.dev/store-id`) are checked
+    before a namespace is adopted or deleted all the same."""
+    return f"store-{nonce.hex[:16]}"
 
 
 def release_for(name: str) -> str:

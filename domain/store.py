@@ -178,7 +178,7 @@ class Store(Aggregate):
             tenant=tenant,
             engine=engine_value,
             plan=plan_value,
-            namespace=namespace_for(store_id),
+            namespace=namespace_for(uuid4()),
             idempotency_key=idempotency_key,
             actor=actor,
             correlation_id=correlation_id,

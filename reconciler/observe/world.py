@@ -52,6 +52,9 @@ async def _observe(ctx: StoreContext) -> World:
     if found is None:
         return World.empty()
     namespace = namespace_state(ctx, found)
+    if namespace.status is NamespaceStatus.FOREIGN:
+        # Nothing in someone else's namespace is ours: neither to adopt nor to uninstall.
+        return replace(World.empty(), namespace=namespace)
     if namespace.status is NamespaceStatus.TERMINATING:
         missing = Part(PartStatus.MISSING)  # going away with the namespace
         return World(namespace=namespace, guardrails=missing, credentials=missing, workloads=missing)
@@ -72,8 +75,8 @@ def namespace_state(ctx: StoreContext, found: dict[str, Any]) -> NamespaceState:
             messages.NAMESPACE_TERMINATING.format(namespace=name, remaining=remaining),
         )
     labels = found["metadata"].get("labels") or {}
-    owner = labels.get(manifests.STORE_ID_LABEL)
-    if owner is not None and owner != str(ctx.store.id):
+    # Unlabelled counts as foreign: storeplane labels a namespace in the request that creates it.
+    if labels.get(manifests.STORE_ID_LABEL) != str(ctx.store.id):
         return NamespaceState(NamespaceStatus.FOREIGN, messages.NAMESPACE_FOREIGN.format(namespace=name))
     if not manifests.contains(labels, manifests.store_labels(ctx.store)):
         return NamespaceState(

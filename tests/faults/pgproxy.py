@@ -12,7 +12,6 @@ import contextlib
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
-
 _COMMITTED = b"C\x00\x00\x00\x0bCOMMIT\x00"  # CommandComplete, tag COMMIT
 
 

@@ -10,13 +10,23 @@ import re
 from uuid import UUID
 
 from domain.errors import InvalidInput
+from domain.text import check_text
 
 MAX_STORE_NAME = 40
 MAX_TENANT_NAME = 40
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
+# Names no tenant may have: they read as the platform's own (an admin token's tenant is `admin`;
+# actors are `system:*`), so a store of such a tenant would pass for the operator's.
+RESERVED_TENANTS = frozenset(
+    {"admin", "administrator", "root", "system", "storeplane", "reconciler", "operator", "kube",
+     "kubernetes", "default", "api", "www", "internal", "platform"}
+)
+
+
 def check_dns_label(field: str, value: str, max_length: int) -> str:
+    check_text(field, value)
     if not value:
         raise InvalidInput(field, f"{field} must not be empty")
     if len(value) > max_length:
@@ -38,6 +48,14 @@ def check_store_name(name: str) -> str:
 
 def check_tenant_name(tenant: str) -> str:
     return check_dns_label("tenant", tenant, MAX_TENANT_NAME)
+
+
+def check_new_tenant(tenant: str) -> str:
+    """A tenant a store may be created for: a valid name that is not reserved for the platform."""
+    check_tenant_name(tenant)
+    if tenant in RESERVED_TENANTS or tenant.startswith(("kube-", "system-", "storeplane-")):
+        raise InvalidInput("tenant", f"tenant {tenant!r} is reserved; choose another tenant name")
+    return tenant
 
 
 def namespace_for(nonce: UUID) -> str:

@@ -126,17 +126,19 @@ class Dispatcher:
     async def _work(self, claim: Claim) -> None:
         verdict: Verdict | None = None
         fence = self.leases.fence(claim)
+        stale = False
         try:
             verdict = await self.worker.reconcile(claim.store_id, stopping=self.stopping, fence=fence)
-        except StaleLease as stale:
+        except StaleLease as error:
             # Another holder may be working on the store: stop, and touch neither it nor its lease.
-            log.warning("store=%s %s; stopping work on it", claim.store_id, stale)
-            self._stop_tracking(claim.store_id)
-            return
+            stale = True
+            log.warning("store=%s %s; stopping work on it", claim.store_id, error)
         except Exception:
             log.exception("store=%s reconcile crashed; handing it back", claim.store_id)
-        self._stop_tracking(claim.store_id)
-        await self._hand_back(claim, verdict)
+        finally:
+            self._stop_tracking(claim.store_id)
+            if not stale:
+                await self._hand_back(claim, verdict)
 
     def _stop_tracking(self, store_id: UUID) -> None:
         """Before the lease is released: the store is no longer ours to renew, and once released it

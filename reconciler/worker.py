@@ -87,7 +87,7 @@ class Worker:
     def decide_config(self) -> DecideConfig:
         return DecideConfig(
             resync_interval=self.settings.resync_interval,
-            stuck_release_grace=self.settings.stuck_release_grace,
+            stuck_release_grace=self.settings.release_grace,
         )
 
     async def reconcile(

@@ -1,0 +1,102 @@
+"""Fault scenario 3: a reconciler paused (SIGSTOP) past its lease while another finishes the store
+— its provisioning, and then its deletion — then resumed (SIGCONT). The paused holder must learn
+that its lease is gone before it acts or records anything: no event of its own after the pause, no
+second release, and for the deleted store no namespace brought back.
+
+Each run asserts the suite's invariants: nothing acknowledged lost, no event applied twice, one
+release with one revision, the store converged, nothing left of a deleted store."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections import Counter
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from domain.service import StoreService
+from projections.queries import ReadModel
+from reconciler.schema import LEASES, ensure_schema
+from tests.faults.processes import Reconciler
+from tests.fixtures.kube import KubeCluster
+from tests.reconciler.harness import ClusterTools, status_is, wait_for
+from tests.reconciler.test_processes import charts_dir, create
+
+pytestmark = [pytest.mark.cluster, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def holder_of(pool: asyncpg.Pool, store_id: object) -> str | None:
+    holder: str | None = await pool.fetchval(f"SELECT holder FROM {LEASES} WHERE store_id = $1", store_id)
+    return holder
+
+
+async def until_held(pool: asyncpg.Pool, store_id: object) -> None:
+    for _ in range(600):
+        if await holder_of(pool, store_id) is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no reconciler claimed the store")
+
+
+async def assert_applied_once(pool: asyncpg.Pool, store_id: object) -> None:
+    """The read model's version equals the number of events: none skipped, none applied twice."""
+    version = await pool.fetchval("SELECT version FROM read_model.stores WHERE id = $1", store_id)
+    events = await pool.fetchval(
+        "SELECT count(*) FROM public.storeplane_events WHERE originator_id = $1", store_id
+    )
+    assert version == events
+
+
+@pytest.mark.parametrize("finish", ["install", "delete"])
+async def test_a_holder_paused_past_its_lease_does_nothing_when_it_wakes(
+    finish: str, kube_cluster: KubeCluster, database_url: str, service: StoreService,
+    read_model: ReadModel, pool: asyncpg.Pool, tenant: str, tools: ClusterTools, helm_home: Path,
+    tmp_path: Path,
+) -> None:
+    await ensure_schema(pool)
+    charts = charts_dir(tmp_path / "charts")
+    sleeper = Reconciler(database_url, kube_cluster, charts, helm_home)
+    finisher: Reconciler | None = None
+    try:
+        store = create(service, tenant)
+        await until_held(pool, store.id)
+        sleeper.signal(signal.SIGSTOP)
+        events_at_pause = [e.originator_version for e in service.history(store.id)]
+        finisher = Reconciler(database_url, kube_cluster, charts, helm_home)
+        row = await wait_for(read_model, store.id, status_is("ready", "failed"), what="ready")
+        assert row.status == "ready", row.status_reason
+        if finish == "delete":
+            service.delete_store(store.id, actor="tenant:t", correlation_id="c-delete")
+            await wait_for(read_model, store.id, status_is("deleted"), what="deleted")
+        settled = [e.originator_version for e in service.history(store.id)]
+        sleeper.signal(signal.SIGCONT)
+        await until_stale_noticed(sleeper, str(store.id))
+    finally:
+        sleeper_log = sleeper.stop()
+        finisher_log = finisher.stop() if finisher else ""
+        print("---- paused holder\n", sleeper_log[-4000:], "\n---- finisher\n", finisher_log[-4000:])
+    assert [e.originator_version for e in service.history(store.id)] == settled, (
+        "the paused holder recorded something after it woke:\n" + sleeper_log[-3000:]
+    )
+    assert len(events_at_pause) <= len(settled)
+    await assert_applied_once(pool, store.id)
+    installs = Counter(line for line in (sleeper_log + finisher_log).splitlines()
+                       if f"store={store.id}" in line and "action=InstallRelease" in line)
+    assert sum(installs.values()) == 1, installs
+    if finish == "delete":
+        assert not tools.namespace_exists(store.namespace), "the paused holder resurrected the namespace"
+    else:
+        assert [h["status"] for h in tools.history(store.name, store.namespace)] == ["deployed"]
+
+
+async def until_stale_noticed(process: Reconciler, store_id: str, within: float = 60) -> None:
+    """The resumed holder found out, one way or the other: its renewal was refused (work
+    cancelled), or a fenced action or append refused it (work stopped)."""
+    marks = ("no longer current", "lease not confirmed", "cancelling its work")
+    for _ in range(int(within / 0.2)):
+        if any(store_id in line and any(m in line for m in marks) for line in process.lines):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("the resumed holder never noticed its lease was gone:\n" + process.output[-3000:])

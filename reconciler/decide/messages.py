@@ -6,7 +6,19 @@ tests can refer to a message by name.
 
 from __future__ import annotations
 
-API_UNREACHABLE = "Kubernetes API unreachable: {error}"
+API_UNREACHABLE = "Kubernetes API unreachable ({error})"
+API_CONFLICT = "an object was modified by someone else meanwhile (HTTP {status}); retrying"
+API_SLOW_DOWN = "the Kubernetes API asked us to slow down (HTTP {status})"
+API_REFUSED = "the Kubernetes API refused a request: {kind} (HTTP {status})"
+QUOTA_EXCEEDED = "the plan's quota does not allow what the store needs (exceeded quota)"
+NAMESPACE_GOING_AWAY = "the store's namespace is being terminated"
+TIMED_OUT = "a request to the cluster timed out ({error})"
+UNEXPECTED = "unexpected error ({error}); it has been logged"
+HELM_VALUES_REJECTED = "the store's values don't meet the chart's schema"
+HELM_BUSY = "another operation (install/upgrade/rollback) is in progress on the release"
+HELM_TIMED_OUT = "helm {command} did not finish in time and was rolled back (atomic)"
+HELM_CHART_BROKEN = "the chart could not be installed as configured (helm {command})"
+HELM_FAILED = "helm {command} failed; it has been logged"
 NAMESPACE_FOREIGN = "namespace {namespace} exists but was not created for this store"
 NAMESPACE_TERMINATING = "namespace {namespace} terminating: {remaining}"
 NAMESPACE_LABELS_CHANGED = "labels of namespace {namespace} were changed"

@@ -268,7 +268,7 @@ class Store(Aggregate):
 
     def note_progress(self, *, reason: str, actor: str, correlation_id: str) -> None:
         self._check_status(
-            "note progress of", StoreStatus.PROVISIONING, StoreStatus.DELETING
+            "note progress of", StoreStatus.PROVISIONING, StoreStatus.DELETING, StoreStatus.READY
         )
         if reason != self.status_reason:
             self._progress_noted(reason=reason, actor=actor, correlation_id=correlation_id)

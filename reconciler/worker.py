@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 # Enough for every step of a provisioning plus conflicts; a store that needs more is handed back,
 # so one store can never keep a worker slot forever.
 MAX_ROUNDS = 30
-NOTED = frozenset({StoreStatus.PROVISIONING, StoreStatus.DELETING})
+# READY too: a ready store that cannot be observed says so (and the note is cleared once it can).
+NOTED = frozenset({StoreStatus.PROVISIONING, StoreStatus.DELETING, StoreStatus.READY})
 # Actions that change the cluster: the lease is confirmed right before each (a holder that slept
 # through its lease learns it here, before it acts, not only when it records the outcome).
 CHANGES_CLUSTER = (
@@ -153,6 +154,8 @@ class Worker:
                 snapshot = await self._note(snapshot, reason, fence)
                 return Verdict(snapshot.version, now + after)
             case Settled(after=after):
+                if snapshot.status is StoreStatus.READY and snapshot.status_reason:
+                    snapshot = await self._note(snapshot, "", fence, clear=True)
                 return Verdict(snapshot.version, now + after if after is not None else None)
             case Failed():
                 return await self._failed(snapshot, outcome, now, fence)
@@ -189,10 +192,11 @@ class Worker:
         return Verdict(recorded.version, None)
 
     async def _note(
-        self, snapshot: StoreSnapshot, reason: str, fence: LeaseFence | None
+        self, snapshot: StoreSnapshot, reason: str, fence: LeaseFence | None, *, clear: bool = False
     ) -> StoreSnapshot:
-        """Shows the user what the store waits for; a no-op when the reason has not changed."""
-        if not reason or snapshot.status not in NOTED:
+        """Shows the user what the store waits for (`clear`: that it waits for nothing any more);
+        a no-op when the reason has not changed."""
+        if (not reason and not clear) or snapshot.status not in NOTED:
             return snapshot
 
         def note(store: Store, stamp: Stamp) -> None:

@@ -7,6 +7,7 @@ tests can refer to a message by name.
 from __future__ import annotations
 
 API_UNREACHABLE = "Kubernetes API unreachable ({error})"
+CANNOT_OBSERVE = "running, but its state cannot be read: {error}"
 API_CONFLICT = "an object was modified by someone else meanwhile (HTTP {status}); retrying"
 API_SLOW_DOWN = "the Kubernetes API asked us to slow down (HTTP {status})"
 API_REFUSED = "the Kubernetes API refused a request: {kind} (HTTP {status})"

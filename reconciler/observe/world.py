@@ -43,7 +43,8 @@ async def observe(ctx: StoreContext) -> World:
     try:
         return await _observe(ctx)
     except _READ_ERRORS as error:
-        return World.unreachable_because(classify(Step.START, error).reason)
+        failed = classify(Step.START, error)
+        return World.unreachable_because(failed.reason, permanent=failed.permanent)
 
 
 async def _observe(ctx: StoreContext) -> World:

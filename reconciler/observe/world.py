@@ -23,6 +23,7 @@ from reconciler.context import StoreContext
 from reconciler.decide import messages
 from reconciler.decide.actions import Step
 from reconciler.decide.next_action import needs_release
+from reconciler.observe.extra_policies import extra_policies
 from reconciler.observe.observation import (
     IN_SYNC,
     NamespaceState,
@@ -96,13 +97,20 @@ async def _guardrails(ctx: StoreContext) -> Part:
         (grouped("networking.k8s.io/v1", ctx.store.namespace, "networkpolicies", manifests.NETWORK_POLICY),
          manifests.network_policy(ctx.store, ctx.ingress_labels())),
     )
-    found = await asyncio.gather(*(ctx.cluster.kube.get(path) for path, _ in wanted))
+    policies_path = grouped("networking.k8s.io/v1", ctx.store.namespace, "networkpolicies")
+    found, policies = await asyncio.gather(
+        asyncio.gather(*(ctx.cluster.kube.get(path) for path, _ in wanted)),
+        ctx.cluster.kube.items(policies_path),
+    )
     for (_, desired), actual in zip(wanted, found, strict=True):
         kind, name = desired["kind"], desired["metadata"]["name"]
         if actual is None:
             return Part(PartStatus.MISSING, messages.GUARDRAIL_MISSING.format(kind=kind, name=name))
         if not manifests.contains(actual.get("spec"), desired["spec"]):
             return Part(PartStatus.CHANGED, messages.GUARDRAIL_CHANGED.format(kind=kind, name=name))
+    extra = extra_policies(policies, namespace=ctx.store.namespace, release=ctx.release)
+    if extra:
+        return Part(PartStatus.CHANGED, messages.GUARDRAIL_ADDED.format(names=", ".join(extra)))
     return IN_SYNC
 
 

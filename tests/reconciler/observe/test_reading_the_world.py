@@ -15,6 +15,7 @@ from domain.store import StoreStatus
 from reconciler.act.recover_release import last_good_revision
 from reconciler.cluster.manifests import contains
 from reconciler.context import StoreContext
+from reconciler.observe.extra_policies import extra_policies
 from reconciler.observe.observation import NamespaceStatus, PartStatus, ReleaseStatus
 from reconciler.observe.release_state import release_state
 from reconciler.observe.termination import remaining_resources
@@ -192,3 +193,31 @@ def test_only_a_namespace_labelled_with_the_store_id_is_the_stores(
 ) -> None:
     found = {"metadata": {"name": "store-1", "labels": labels}, "status": {"phase": "Active"}}
     assert namespace_state(CTX, found).status is expected
+
+
+def policy(name: str, **annotations: str) -> dict[str, Any]:
+    return {"metadata": {"name": name, "annotations": annotations}}
+
+
+@pytest.mark.parametrize(
+    ("policies", "expected"),
+    [
+        pytest.param([policy("storeplane-default-deny")], [], id="only ours"),
+        pytest.param(
+            [policy("chart-own", **{"meta.helm.sh/release-name": "shop",
+                                    "meta.helm.sh/release-namespace": "store-1"})],
+            [], id="the store's release's own",
+        ),
+        pytest.param([policy("storeplane-default-deny"), policy("allow-all")], ["allow-all"],
+                     id="an allow-all added beside ours"),
+        pytest.param(
+            [policy("sneaky", **{"meta.helm.sh/release-name": "shop",
+                                 "meta.helm.sh/release-namespace": "store-other"})],
+            ["sneaky"], id="another namespace's release",
+        ),
+    ],
+)
+def test_network_policies_storeplane_did_not_put_there_are_drift(
+    policies: list[dict[str, Any]], expected: list[str]
+) -> None:
+    assert extra_policies(policies, namespace="store-1", release="shop") == expected

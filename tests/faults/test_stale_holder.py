@@ -9,8 +9,11 @@ release with one revision, the store converged, nothing left of a deleted store.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import uuid
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -21,8 +24,15 @@ from projections.queries import ReadModel
 from reconciler.schema import LEASES, ensure_schema
 from tests.faults.processes import Reconciler
 from tests.fixtures.kube import KubeCluster
-from tests.reconciler.harness import ClusterTools, status_is, wait_for
-from tests.reconciler.test_processes import charts_dir, create
+from tests.reconciler.harness import (
+    ClusterTools,
+    fast_settings,
+    mini_charts,
+    reconciler,
+    status_is,
+    wait_for,
+)
+from tests.reconciler.test_processes import charts_dir, create, helm_processes_for
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asyncio(loop_scope="session")]
 
@@ -100,3 +110,37 @@ async def until_stale_noticed(process: Reconciler, store_id: str, within: float 
             return
         await asyncio.sleep(0.2)
     raise AssertionError("the resumed holder never noticed its lease was gone:\n" + process.output[-3000:])
+
+
+async def test_work_stops_when_its_lease_cannot_be_confirmed_within_half_the_ttl(
+    kube_cluster: KubeCluster, database_url: str, service: StoreService, read_model: ReadModel,
+    pool: asyncpg.Pool, tenant: str, tools: ClusterTools, helm_home: Path, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Renewal that hangs (here: the lease row locked by another transaction, so the UPDATE waits
+    forever) is a renewal that failed: before half the TTL has passed without a confirmation, the
+    store's work — a `helm install --wait` — is cancelled and its helm killed."""
+    values = tmp_path / "values.yaml"
+    values.write_text(f"nodeSelector:\n  storeplane-test/never: n{uuid.uuid4().hex[:6]}\n")
+    settings = fast_settings(kube_cluster, mini_charts(values), helm_home,
+                             helm_timeout=timedelta(minutes=10))
+    store = create(service, tenant)
+    caplog.set_level(logging.WARNING, logger="reconciler.dispatcher")
+    async with reconciler(database_url, settings, kube_cluster.kubeconfig):
+        for _ in range(480):
+            if helm_processes_for(store.namespace):
+                break
+            await asyncio.sleep(0.25)
+        assert helm_processes_for(store.namespace), "the install never started"
+        blocker = await asyncpg.connect(database_url)
+        try:
+            async with blocker.transaction():
+                await blocker.execute(f"SELECT 1 FROM {LEASES} WHERE store_id = $1 FOR UPDATE", store.id)
+                for _ in range(240):
+                    if not helm_processes_for(store.namespace):
+                        break
+                    await asyncio.sleep(0.25)
+        finally:
+            await blocker.close()
+        assert not helm_processes_for(store.namespace), "the install kept running without a lease"
+    assert any(f"store={store.id} lease not confirmed" in r.getMessage() for r in caplog.records)

@@ -5,7 +5,7 @@ with the append (a competing claim waits for the append's transaction)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import psycopg
@@ -149,3 +149,20 @@ async def try_to_take(url: str, store: Store) -> bool:
     finally:
         await conn.close()
     return True
+
+
+async def test_work_that_crashed_is_not_claimed_again_before_its_backoff(
+    own_pool: asyncpg.Pool, own_service: StoreService
+) -> None:
+    """A crashed task knows no version of its own; handing the store back at version 0 made it
+    claimable at once (a hot loop of crashes). It is handed back at the store's current version."""
+    store = await requested_store(own_service, own_pool)
+    leases = Leases(own_pool, holder="crashy", ttl=TTL)
+    [claim] = await leases.claim(1)
+    await leases.release(
+        claim.store_id, version=None, not_before=datetime.now(UTC) + timedelta(hours=1), failures=1
+    )
+    assert await leases.claim(1) == []
+    own_service.delete_store(store.id, actor="tenant:acme", correlation_id="c-2")
+    await ProjectionRunner(own_pool).catch_up()
+    assert [c.store_id for c in await leases.claim(1)] == [store.id], "a change still wakes it"

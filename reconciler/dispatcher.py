@@ -276,7 +276,6 @@ async def _released(pool: asyncpg.Pool, conn: asyncpg.pool.PoolConnectionProxy |
     if conn is not None:
         with contextlib.suppress(Exception):
             await pool.release(conn, timeout=1)
-    return
 
 
 @contextlib.asynccontextmanager

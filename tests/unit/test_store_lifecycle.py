@@ -187,3 +187,4 @@ def test_a_keyed_request_cannot_choose_or_predict_its_namespace() -> None:
     assert first.id == second.id
     assert first.namespace != second.namespace
     assert first.id.hex[:16] not in first.namespace
+

@@ -103,8 +103,9 @@ async def test_a_holder_paused_past_its_lease_does_nothing_when_it_wakes(
 
 async def until_stale_noticed(process: Reconciler, store_id: str, within: float = 60) -> None:
     """The resumed holder found out, one way or the other: its renewal was refused (work
-    cancelled), or a fenced action or append refused it (work stopped)."""
-    marks = ("no longer current", "lease not confirmed", "cancelling its work")
+    cancelled), a fenced action or append refused it (work stopped), or its outcome was refused
+    because the store had moved past the version it was decided on (a conflict)."""
+    marks = ("no longer current", "lease not confirmed", "cancelling its work", "action=conflict")
     for _ in range(int(within / 0.2)):
         if any(store_id in line and any(m in line for m in marks) for line in process.lines):
             return

@@ -72,3 +72,14 @@ class ConcurrentModification(Conflict):
             f"store {store_id} was changed by another command at the same time; retry"
         )
         self.store_id = store_id
+
+
+class StorageUnavailable(DomainError):
+    """The event store could not be reached, or an append's outcome could not be confirmed, within
+    the retries; nothing is known to have been recorded. A keyed create may be repeated safely."""
+
+    code = "UNAVAILABLE"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("the event store is unavailable and nothing is known to be recorded; try again")
+        self.detail = detail

@@ -10,13 +10,23 @@ import re
 from uuid import UUID
 
 from domain.errors import InvalidInput
+from domain.text import check_text
 
 MAX_STORE_NAME = 40
 MAX_TENANT_NAME = 40
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
+# Names no tenant may have: they read as the platform's own (an admin token's tenant is `admin`;
+# actors are `system:*`), so a store of such a tenant would pass for the operator's.
+RESERVED_TENANTS = frozenset(
+    {"admin", "administrator", "root", "system", "storeplane", "reconciler", "operator", "kube",
+     "kubernetes", "default", "api", "www", "internal", "platform"}
+)
+
+
 def check_dns_label(field: str, value: str, max_length: int) -> str:
+    check_text(field, value)
     if not value:
         raise InvalidInput(field, f"{field} must not be empty")
     if len(value) > max_length:
@@ -40,9 +50,21 @@ def check_tenant_name(tenant: str) -> str:
     return check_dns_label("tenant", tenant, MAX_TENANT_NAME)
 
 
-def namespace_for(store_id: UUID) -> str:
-    """The store's namespace: derived from the id so it never clashes, even after a name is reused."""
-    return f"store-{store_id.hex[:16]}"
+def check_new_tenant(tenant: str) -> str:
+    """A tenant a store may be created for: a valid name that is not reserved for the platform."""
+    check_tenant_name(tenant)
+    if tenant in RESERVED_TENANTS or tenant.startswith(("kube-", "system-", "storeplane-")):
+        raise InvalidInput("tenant", f"tenant {tenant!r} is reserved; choose another tenant name")
+    return tenant
+
+
+def namespace_for(nonce: UUID) -> str:
+    """The store's namespace, from a random id the server draws for each new store (recorded in the
+    store's first event): never from the store id, which a keyed request derives from its tenant and
+    idempotency key — a caller must not be able to choose (or predict) a namespace name. 64 random
+    bits never clash in practice; the ownership labels (`storeplane.dev/store-id`) are checked
+    before a namespace is adopted or deleted all the same."""
+    return f"store-{nonce.hex[:16]}"
 
 
 def release_for(name: str) -> str:

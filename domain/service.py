@@ -22,6 +22,7 @@ from domain.errors import (
     ConcurrentModification,
     IdempotencyKeyReused,
     NameTaken,
+    StorageUnavailable,
     StoreNotFound,
 )
 from domain.name_reservation import NameReservation, reservation_id
@@ -34,18 +35,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def retried_on_lost_connections(use_case: Callable[P, R]) -> Callable[P, R]:
-    """Runs a use case again when its database connection died under it (a server restart
-    leaves every pooled connection dead); each attempt re-reads the store, so it decides afresh."""
+def retried_on_lost_connections(read: Callable[P, R]) -> Callable[P, R]:
+    """Runs a read again when its database connection died under it (a server restart leaves every
+    pooled connection dead). Only reads: a write whose connection dies may have committed, so
+    repeating the whole use case could decide afresh on its own result (an unkeyed create would
+    find its own name taken). Appends are made exactly once by the recorder instead
+    (`storeplane.event_store`), and an append still in doubt after its retries is
+    `StorageUnavailable`, never a conflict."""
 
-    @functools.wraps(use_case)
+    @functools.wraps(read)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         for _ in range(TRANSIENT_ATTEMPTS - 1):
             try:
-                return use_case(*args, **kwargs)
+                return read(*args, **kwargs)
             except (OperationalError, InterfaceError):
                 continue
-        return use_case(*args, **kwargs)
+        return read(*args, **kwargs)
 
     return run
 
@@ -62,7 +67,6 @@ class StoreService(Application[UUID]):
 
     # Use cases of users ---------------------------------------------------------------------
 
-    @retried_on_lost_connections
     def create_store(
         self,
         *,
@@ -73,6 +77,8 @@ class StoreService(Application[UUID]):
         idempotency_key: str | None,
         stamp: Stamp,
     ) -> Store:
+        # The id and namespace are chosen once, before anything can be retried, so a repeated
+        # attempt writes the very same request (and the recorder can recognise it as landed).
         store = Store.request(
             name=name, tenant=tenant, engine=engine, plan=plan, idempotency_key=idempotency_key,
             stamp=stamp, plans=self.plans,
@@ -83,7 +89,7 @@ class StoreService(Application[UUID]):
                 return self._same_request(existing, store, idempotency_key)
         reservation = self._claim_name(tenant=store.tenant, name=store.name, store_id=store.id)
         try:
-            self.save(store, reservation)
+            self._save(store, reservation)
         except IntegrityError:
             return self._explain_lost_create(store, idempotency_key)
         return store
@@ -104,23 +110,41 @@ class StoreService(Application[UUID]):
 
     # Use cases of the reconciler ------------------------------------------------------------
 
-    @retried_on_lost_connections
-    def change(self, store_id: UUID, command: Callable[[Store], None], *, tenant: str | None = None) -> Store:
-        """Applies one command to the current store and saves what it recorded, or raises."""
+    def change(
+        self,
+        store_id: UUID,
+        command: Callable[[Store], None],
+        *,
+        tenant: str | None = None,
+        expected_version: int | None = None,
+        fence: object | None = None,
+    ) -> Store:
+        """Applies one command to the current store and saves what it recorded, or raises.
+
+        `expected_version`: the version the caller decided on; any other current version is
+        `ConcurrentModification` (the reconciler's outcomes are only true of the store they saw).
+        `fence`: checked by the recorder inside the append's transaction (the reconciler's lease,
+        `reconciler.fence.LeaseFence`); a stale one refuses the append with its own error."""
         store = self.get_store(store_id, tenant=tenant)
+        if expected_version is not None and store.version != expected_version:
+            raise ConcurrentModification(store_id)
         command(store)
-        self._save_store(store)
+        self._save_store(store, fence=fence)
         return store
 
-    @retried_on_lost_connections
-    def finish_deletion(self, store_id: UUID, *, stamp: Stamp) -> Store:
+    def finish_deletion(
+        self, store_id: UUID, *, stamp: Stamp,
+        expected_version: int | None = None, fence: object | None = None,
+    ) -> Store:
         """Records the store as deleted and frees its name, in one atomic write."""
         store = self.get_store(store_id)
+        if expected_version is not None and store.version != expected_version:
+            raise ConcurrentModification(store_id)
         store.record_deleted(stamp=stamp)
         reservation = self._find_reservation(store.tenant, store.name)
         if reservation is not None:
             reservation.release(store.id)
-        self._save_store(store, reservation)
+        self._save_store(store, reservation, fence=fence)
         return store
 
     # Reading ----------------------------------------------------------------------------------
@@ -157,6 +181,7 @@ class StoreService(Application[UUID]):
 
     # Helpers ----------------------------------------------------------------------------------
 
+    @retried_on_lost_connections
     def _find(self, store_id: UUID) -> Store | None:
         try:
             store: Any = self.repository.get(store_id)
@@ -164,6 +189,7 @@ class StoreService(Application[UUID]):
             return None
         return store if isinstance(store, Store) else None
 
+    @retried_on_lost_connections
     def _find_reservation(self, tenant: str, name: str) -> NameReservation | None:
         try:
             reservation: Any = self.repository.get(reservation_id(tenant, name))
@@ -179,11 +205,22 @@ class StoreService(Application[UUID]):
         reservation.claim(store_id)
         return reservation
 
-    def _save_store(self, store: Store, *others: NameReservation | None) -> None:
+    def _save_store(self, store: Store, *others: NameReservation | None, fence: object | None = None) -> None:
         try:
-            self.save(store, *others)
+            self._save(store, *others, fence=fence)
         except IntegrityError:
             raise ConcurrentModification(store.id) from None
+
+    def _save(self, *aggregates: Store | NameReservation | None, fence: object | None = None) -> None:
+        """Appends, exactly once (the recorder retries and recognises a landed commit); an append
+        still in doubt once the recorder gives up is `StorageUnavailable`."""
+        try:
+            if fence is None:
+                self.save(*aggregates)
+            else:
+                self.save(*aggregates, fence=fence)
+        except (OperationalError, InterfaceError) as error:
+            raise StorageUnavailable(str(error)) from None
 
     @staticmethod
     def _same_request(existing: Store, requested: Store, key: str) -> Store:

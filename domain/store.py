@@ -18,7 +18,8 @@ from eventsourcing.domain import Aggregate, event
 from domain.actors import Stamp
 from domain.catalog import Engine, PlanCatalog
 from domain.errors import IllegalTransition, InvalidInput
-from domain.naming import check_store_name, check_tenant_name, namespace_for
+from domain.naming import check_new_tenant, check_store_name, namespace_for
+from domain.text import check_correlation_id, check_optional_text, check_text
 
 _IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "storeplane:store-idempotency")
 MAX_IDEMPOTENCY_KEY = 200
@@ -171,10 +172,12 @@ class Store(Aggregate):
         plans: PlanCatalog,
     ) -> Store:
         """Validates a request for a new store and records it; the first event of every store."""
-        check_tenant_name(tenant)
+        check_new_tenant(tenant)
         check_store_name(name)
-        engine_value = Engine.parse(engine).value
-        plan_value = plans.get(plan).name
+        engine_value = Engine.parse(check_text("engine", engine)).value
+        plan_value = plans.get(check_text("plan", plan)).name
+        check_optional_text("idempotencyKey", idempotency_key)
+        check_correlation_id("correlationId", stamp.correlation_id)
         if idempotency_key is not None and not (1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
             raise InvalidInput(
                 "idempotencyKey", f"idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
@@ -186,7 +189,7 @@ class Store(Aggregate):
             tenant=tenant,
             engine=engine_value,
             plan=plan_value,
-            namespace=namespace_for(store_id),
+            namespace=namespace_for(uuid4()),
             idempotency_key=idempotency_key,
             **stamp.fields(),
         )
@@ -204,10 +207,12 @@ class Store(Aggregate):
     # Commands from users ----------------------------------------------------------------------
 
     def request_retry(self, *, stamp: Stamp) -> None:
+        check_correlation_id("correlationId", stamp.correlation_id)
         self._check_status("retry", StoreStatus.FAILED, hint="only a failed store can be retried")
         self._retry_requested(**stamp.fields())
 
     def request_deletion(self, *, stamp: Stamp) -> None:
+        check_correlation_id("correlationId", stamp.correlation_id)
         if self.status == StoreStatus.DELETING:
             raise IllegalTransition("delete", self.status.value, "deletion is already under way")
         self._check_status("delete", *LIVE_STATUSES)
@@ -251,7 +256,9 @@ class Store(Aggregate):
         self._provisioning_failed(step=step, reason=reason, retryable=retryable, **stamp.fields())
 
     def note_progress(self, *, reason: str, stamp: Stamp) -> None:
-        self._check_status("note progress of", StoreStatus.PROVISIONING, StoreStatus.DELETING)
+        self._check_status(
+            "note progress of", StoreStatus.PROVISIONING, StoreStatus.DELETING, StoreStatus.READY
+        )
         if reason != self.status_reason:
             self._progress_noted(reason=reason, **stamp.fields())
 

@@ -68,7 +68,9 @@ class StoreplaneGraphQL(GraphQL[ApiContext, None]):
         auth = await authenticate(self.services.tokens, bearer(request.headers.get("authorization")))
         context = ApiContext(services=self.services, request=request, auth=auth)
         correlation = request.headers.get(_CORRELATION_HEADER)
-        if correlation and len(correlation) <= 200:
+        if correlation is not None:
+            # Taken as sent: a command validates it (`domain.text.check_correlation_id`) and refuses
+            # a bad one with VALIDATION_FAILED rather than quietly using another id.
             context.correlation_id = correlation
         return context
 

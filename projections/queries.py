@@ -13,6 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.text import check_optional_text, check_text
 from projections.event_feed import FeedRow
 from projections.schema import READ_MODEL_SCHEMA
 from projections.store_view import StoreRow
@@ -24,6 +25,15 @@ class StoreFilter:
     statuses: tuple[str, ...] = ()
     engine: str | None = None
     name_contains: str | None = None
+
+    def __post_init__(self) -> None:
+        """Search text from any door (API, CLI) is checked once here: PostgreSQL refuses NUL, so
+        it would otherwise surface as an internal error rather than VALIDATION_FAILED."""
+        check_optional_text("tenant", self.tenant)
+        check_optional_text("engine", self.engine)
+        check_optional_text("nameContains", self.name_contains)
+        for status in self.statuses:
+            check_text("status", status)
 
 
 @dataclass(frozen=True)

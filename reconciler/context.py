@@ -12,6 +12,7 @@ from domain.naming import host_for
 from reconciler.cluster.charts import ChartRef, StoreValues
 from reconciler.cluster.helm import Helm
 from reconciler.cluster.kube import Kube
+from reconciler.fence import UNGUARDED, Guard
 from reconciler.settings import ReconcilerSettings
 from reconciler.snapshot import StoreSnapshot
 
@@ -28,6 +29,8 @@ class StoreContext:
     cluster: Cluster
     settings: ReconcilerSettings
     plans: PlanCatalog
+    # The lease this work runs under: actions that create things confirm it first.
+    guard: Guard = UNGUARDED
 
     @property
     def host(self) -> str:

@@ -24,9 +24,11 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from domain.store import StoreStatus
+from postgres.errors import DATABASE_ERRORS
 from postgres.follower import Follower, first_of
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA
 from reconciler.backoff import retry_delay
+from reconciler.fence import StaleLease
 from reconciler.leases import Claim, Leases
 from reconciler.settings import ReconcilerSettings
 from reconciler.worker import Verdict, Worker, utc_now
@@ -56,6 +58,9 @@ class Dispatcher:
         self.stopping = asyncio.Event()
         self.preempted: set[UUID] = set()
         self.finishing: set[asyncio.Task[None]] = set()  # handing their store back
+        # When each running store's lease was last known good (monotonic seconds): its claim, then
+        # the start of each renewal that kept it.
+        self.confirmed_at: dict[UUID, float] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("reconciler %s started (concurrency %d)", self.leases.holder, self.settings.concurrency)
@@ -78,7 +83,7 @@ class Dispatcher:
         while (free := self.settings.concurrency - len(self.running)) > 0:
             try:
                 claims = await self.leases.claim(free)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except DATABASE_ERRORS as error:
                 log.warning("claiming work failed: %s", error)
                 return
             for claim in claims:
@@ -98,7 +103,7 @@ class Dispatcher:
                 "WHERE id = ANY($1::uuid[]) AND status = 'deleting'",
                 busy,
             )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except DATABASE_ERRORS:
             return
         for record in deleting:
             task = self.running.get(record["id"])
@@ -110,6 +115,7 @@ class Dispatcher:
     def _start(self, claim: Claim) -> None:
         task = asyncio.create_task(self._work(claim), name=f"reconcile {claim.store_id}")
         self.running[claim.store_id] = task
+        self.confirmed_at[claim.store_id] = time.monotonic()
 
         def finished(_: asyncio.Task[None]) -> None:
             if self.running.get(claim.store_id) is task:
@@ -121,13 +127,20 @@ class Dispatcher:
 
     async def _work(self, claim: Claim) -> None:
         verdict: Verdict | None = None
+        fence = self.leases.fence(claim)
+        stale = False
         try:
-            verdict = await self.worker.reconcile(claim.store_id, stopping=self.stopping)
+            verdict = await self.worker.reconcile(claim.store_id, stopping=self.stopping, fence=fence)
+        except StaleLease as error:
+            # Another holder may be working on the store: stop, and touch neither it nor its lease.
+            stale = True
+            log.warning("store=%s %s; stopping work on it", claim.store_id, error)
         except Exception:
             log.exception("store=%s reconcile crashed; handing it back", claim.store_id)
         finally:
             self._stop_tracking(claim.store_id)
-            await self._hand_back(claim, verdict)
+            if not stale:
+                await self._hand_back(claim, verdict)
 
     def _stop_tracking(self, store_id: UUID) -> None:
         """Before the lease is released: the store is no longer ours to renew, and once released it
@@ -135,6 +148,7 @@ class Dispatcher:
         task = asyncio.current_task()
         if task is not None and self.running.get(store_id) is task:
             del self.running[store_id]
+            self.confirmed_at.pop(store_id, None)
             self.finishing.add(task)
 
     async def _hand_back(self, claim: Claim, verdict: Verdict | None) -> None:
@@ -151,7 +165,7 @@ class Dispatcher:
             if verdict is None or verdict.failed:  # crashed, cancelled, or failed without retry state
                 failures = claim.failures + 1
                 delay = retry_delay(failures, self.settings.retry, random.random())
-                version = verdict.version if verdict else 0
+                version = verdict.version if verdict else None  # None: as the store is now
                 await self.leases.release(
                     claim.store_id, version=version, not_before=utc_now() + delay, failures=failures
                 )
@@ -162,7 +176,7 @@ class Dispatcher:
             )
             if verdict.look_again_at is not None:
                 self._remember(verdict.look_again_at)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DATABASE_ERRORS as error:
             log.warning("store=%s lease release failed (it will expire): %s", claim.store_id, error)
 
     def _remember(self, when: datetime) -> None:
@@ -188,29 +202,49 @@ class Dispatcher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        with contextlib.suppress(*DATABASE_ERRORS):
             await self.leases.release_all()
 
     async def _renew_forever(self) -> None:
+        """Renews every ttl/6 on a connection of its own, each call bounded by ttl/6; a store whose
+        lease could not be confirmed for half the TTL — refused, timed out, database gone, pool
+        exhausted, whatever the reason — has its work cancelled while the lease still stands, so
+        no action outlives it (the fence in the append catches whatever slips through)."""
         ttl = self.settings.lease_ttl.total_seconds()
-        last_renewed = time.monotonic()
-        while True:
-            await asyncio.sleep(ttl / 3)
-            held = dict(self.running)
-            try:
-                kept = await self.leases.renew(list(held))
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                if time.monotonic() - last_renewed > ttl * 2 / 3:
-                    log.error("cannot renew leases (%s); stopping all work before they expire", error)
-                    self._cancel(held)
-                continue
-            last_renewed = time.monotonic()
-            self._cancel({i: task for i, task in held.items() if i not in kept})
+        step = ttl / 6
+        conn: asyncpg.pool.PoolConnectionProxy | None = None
+        try:
+            while True:
+                await asyncio.sleep(step)
+                held = dict(self.running)
+                started = time.monotonic()
+                try:
+                    async with asyncio.timeout(step):
+                        if conn is None or conn.is_closed():
+                            conn = await self.pool.acquire()
+                        kept = await self.leases.renew(list(held), conn=conn)
+                except DATABASE_ERRORS as error:
+                    log.warning("renewing leases failed: %r", error)
+                    await _released(self.pool, conn)
+                    conn = None
+                    self._cancel(held, older_than=ttl / 2)
+                    continue
+                for store_id in kept:
+                    self.confirmed_at[store_id] = started
+                # Refused: another holder has it (or it expired); stop at once.
+                self._cancel({i: t for i, t in held.items() if i not in kept}, older_than=0)
+        finally:
+            await _released(self.pool, conn)
 
-    def _cancel(self, held: dict[UUID, asyncio.Task[None]]) -> None:
+    def _cancel(self, held: dict[UUID, asyncio.Task[None]], *, older_than: float) -> None:
+        """Cancels the work of stores not confirmed for `older_than` seconds."""
+        now = time.monotonic()
         for store_id, task in held.items():
-            if self.running.get(store_id) is task:  # not already handing it back
-                log.warning("store=%s lease lost; cancelling its work", store_id)
+            if self.running.get(store_id) is not task:  # already handing it back
+                continue
+            if now - self.confirmed_at.get(store_id, 0.0) >= older_than:
+                log.warning("store=%s lease not confirmed for %.1fs; cancelling its work",
+                            store_id, now - self.confirmed_at.get(store_id, 0.0))
                 task.cancel()
 
     async def _listen_forever(self) -> None:
@@ -223,6 +257,13 @@ class Dispatcher:
         follower = Follower(self.pool, READ_MODEL_CHANNEL, woken, poll_interval=LISTEN_POLL_SECONDS,
                             max_backoff=LISTEN_RETRY_SECONDS)
         await follower.run(asyncio.Event())  # runs until the surrounding block cancels it
+
+
+async def _released(pool: asyncpg.Pool, conn: asyncpg.pool.PoolConnectionProxy | None) -> None:
+    """Gives a connection back to the pool (which closes it if it is broken)."""
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            await pool.release(conn, timeout=1)
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from projections.schema import READ_MODEL_SCHEMA
+from reconciler.fence import LeaseFence
 from reconciler.schema import LEASES
 
 WORK_STATUSES = ("requested", "provisioning", "deleting", "ready")
@@ -40,7 +41,7 @@ SELECT id, $1, now() + $4 * interval '1 second', 1 FROM due
 ON CONFLICT (store_id) DO UPDATE
     SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at, claims = l.claims + 1
     WHERE l.holder IS NULL OR l.expires_at < now()
-RETURNING l.store_id, l.failures
+RETURNING l.store_id, l.failures, l.claims
 """
 
 
@@ -48,6 +49,9 @@ RETURNING l.store_id, l.failures
 class Claim:
     store_id: UUID
     failures: int
+    # `claims` after this claim: the fencing epoch (`reconciler.fence`). Every claim of the row bumps
+    # it, so with the holder's name (unique per process) it names this claim and no other.
+    epoch: int
 
 
 class Leases:
@@ -62,25 +66,41 @@ class Leases:
         records = await self.pool.fetch(
             _CLAIM, self.holder, limit, list(WORK_STATUSES), self.ttl.total_seconds()
         )
-        return [Claim(r["store_id"], int(r["failures"])) for r in records]
+        return [Claim(r["store_id"], int(r["failures"]), int(r["claims"])) for r in records]
 
-    async def renew(self, store_ids: list[UUID]) -> set[UUID]:
-        """Extends the leases still ours; returns those, so the caller can stop work on the rest."""
+    def fence(self, claim: Claim) -> LeaseFence:
+        return LeaseFence(claim.store_id, self.holder, claim.epoch)
+
+    async def renew(
+        self, store_ids: list[UUID], *, conn: asyncpg.pool.PoolConnectionProxy | None = None,
+    ) -> set[UUID]:
+        """Extends the leases still ours (and not yet expired: an expired lease may already be
+        another holder's to claim); returns those, so the caller can stop work on the rest.
+        `conn`: the renewal's own connection, so renewing never queues behind the work it guards."""
         if not store_ids:
             return set()
-        records = await self.pool.fetch(
+        records = await (conn or self.pool).fetch(
             f"""UPDATE {LEASES} SET expires_at = now() + $3 * interval '1 second'
-                WHERE holder = $1 AND store_id = ANY($2::uuid[]) RETURNING store_id""",
+                WHERE holder = $1 AND store_id = ANY($2::uuid[]) AND expires_at > now()
+                RETURNING store_id""",
             self.holder, store_ids, self.ttl.total_seconds(),
         )
         return {r["store_id"] for r in records}
 
     async def release(
-        self, store_id: UUID, *, version: int, not_before: datetime | None, failures: int
+        self, store_id: UUID, *, version: int | None, not_before: datetime | None, failures: int
     ) -> None:
+        """Hands the store back, not to be claimed before `not_before` unless it changes past
+        `version`; `version=None` means the version the read model has now (work that crashed
+        knows no version of its own, and 0 would let the store be claimed again at once)."""
         await self.pool.execute(
-            f"""UPDATE {LEASES}
-                SET holder = NULL, expires_at = now(), done_version = $3, not_before = $4, failures = $5
+            f"""UPDATE {LEASES} AS l
+                SET holder = NULL, expires_at = now(), not_before = $4, failures = $5,
+                    done_version = COALESCE(
+                        $3::integer,
+                        (SELECT s.version FROM {READ_MODEL_SCHEMA}.stores s WHERE s.id = l.store_id),
+                        0
+                    )
                 WHERE store_id = $1 AND holder = $2""",
             store_id, self.holder, version, not_before, failures,
         )

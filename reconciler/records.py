@@ -2,7 +2,9 @@
 
 Fed by the worker; feeds the event store through `StoreService` (synchronous, so each call runs in
 a thread). Every record is stamped with the reconciler as actor and the causing request's
-correlation id; conflicts surface as the domain's `ConcurrentModification` / `IllegalTransition`.
+correlation id, checked against the version it was decided on and the lease it was decided under
+(`reconciler.fence`); conflicts surface as the domain's `ConcurrentModification` /
+`IllegalTransition`, a lost lease as `StaleLease`.
 Its calls run on threads of its own, so a new store's first action never queues behind others.
 """
 
@@ -18,6 +20,7 @@ from domain.service import StoreService
 from domain.store import Store
 from postgres.threads import Threads
 from reconciler.act.outcomes import Record
+from reconciler.fence import LeaseFence
 from reconciler.snapshot import StoreSnapshot
 
 T = TypeVar("T")
@@ -40,19 +43,33 @@ class StoreRecords:
             return None
         return StoreSnapshot.of(store)
 
-    async def record(self, snapshot: StoreSnapshot, record: Record) -> StoreSnapshot:
+    async def record(
+        self, snapshot: StoreSnapshot, record: Record, *, fence: LeaseFence | None = None
+    ) -> StoreSnapshot:
+        """Records an outcome decided on `snapshot`: refused (`ConcurrentModification`) if the store
+        moved on since, and (`StaleLease`) if `fence` is no longer current — both checked in the
+        append's own transaction."""
         stamp = _stamp(snapshot)
 
         def command(store: Store) -> None:
             record(store, stamp)
 
-        store = await self._call(lambda: self.service.change(snapshot.id, command))
+        store = await self._call(
+            lambda: self.service.change(
+                snapshot.id, command, expected_version=snapshot.version, fence=fence
+            )
+        )
         return StoreSnapshot.of(store)
 
-    async def finish_deletion(self, snapshot: StoreSnapshot) -> StoreSnapshot:
+    async def finish_deletion(
+        self, snapshot: StoreSnapshot, *, fence: LeaseFence | None = None
+    ) -> StoreSnapshot:
         stamp = _stamp(snapshot)
         store = await self._call(
-            lambda: self.service.finish_deletion(snapshot.id, stamp=stamp)
+            lambda: self.service.finish_deletion(
+                snapshot.id, stamp=stamp,
+                expected_version=snapshot.version, fence=fence,
+            )
         )
         return StoreSnapshot.of(store)
 

@@ -37,7 +37,7 @@ async def run_reconciler(
         async with kube_config.connect(request_timeout=settings.kube_request_timeout) as kube:
             worker = Worker(
                 records=records, cluster=Cluster(kube=kube, helm=helm), settings=settings,
-                plans=service.plans,
+                plans=service.plans, pool=pool,
             )
             await Dispatcher(pool=pool, worker=worker, settings=settings, holder=holder).run(stop)
     finally:

@@ -15,6 +15,9 @@ from reconciler.cluster.access import StoreAccess
 from reconciler.cluster.charts import ChartSource
 
 DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
+# Beyond its --timeout, what a helm operation may still take to end by itself (its --atomic
+# clean-up, its last API calls).
+HELM_EXIT_MARGIN = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class ReconcilerSettings:
     poll_interval: timedelta = timedelta(seconds=5)
     resync_interval: timedelta = timedelta(minutes=2)
     helm_timeout: timedelta = timedelta(minutes=5)
-    # A release left pending for longer than this by a previous holder is treated as stuck.
+    # A release left pending for longer than this by a previous holder is treated as stuck — but
+    # never sooner than `release_grace` allows (see there).
     stuck_release_grace: timedelta = timedelta(seconds=30)
     shutdown_grace: timedelta = timedelta(seconds=20)
     kube_request_timeout: timedelta = timedelta(seconds=10)
@@ -49,6 +53,16 @@ class ReconcilerSettings:
     )
     # With least privilege (the platform chart): the role to bind in each store namespace.
     store_access: StoreAccess | None = None
+
+    @property
+    def release_grace(self) -> timedelta:
+        """How long a pending release is left alone before it is recovered: at least the helm
+        timeout plus `HELM_EXIT_MARGIN`. A holder that lost its lease while paused (not killed:
+        its helm then dies with it) may still have `helm upgrade --install --wait` running; helm
+        ends that itself within its --timeout, and recovering sooner would race it (a rollback
+        or uninstall under a running install). The lease cannot tell a paused holder from a dead
+        one, so the bound holds for both; it costs a crashed install that much latency."""
+        return max(self.stuck_release_grace, self.helm_timeout + HELM_EXIT_MARGIN)
 
     @classmethod
     def from_env(

@@ -29,6 +29,8 @@ class StoreSnapshot:
     # The correlation id of the latest event: the request (create, retry, delete) that caused the
     # work, since every outcome the reconciler records carries its cause's id on.
     correlation_id: str
+    # What the user reads beside the status (e.g. why a READY store cannot be observed).
+    status_reason: str = ""
 
     @classmethod
     def of(cls, store: Store) -> StoreSnapshot:
@@ -45,6 +47,7 @@ class StoreSnapshot:
             retry_at=store.retry_at,
             completed_steps=frozenset(ProvisioningStep(s) for s in store.completed_steps),
             correlation_id=store.last_correlation_id,
+            status_reason=store.status_reason,
         )
 
     def done(self, step: ProvisioningStep) -> bool:

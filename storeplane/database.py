@@ -44,6 +44,9 @@ def eventsourcing_env(url: str) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": "18",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_PRE_PING": "n",
+        # Appends checked against a fence in their own transaction, and exactly once across a lost
+        # COMMIT reply (see the module).
+        "APPLICATION_RECORDER_TOPIC": "storeplane.event_store:ExactlyOnceRecorder",
     }
 
 

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from domain.actors import Stamp
 from domain.catalog import Engine
 from domain.errors import StoreNotFound
+from domain.naming import check_new_tenant
 from domain.store import store_id_for
 from graphql_api.caller import Caller
 from graphql_api.context import ApiContext
@@ -58,10 +59,11 @@ class RetryStorePayload:
 
 
 def _tenant_for(context: ApiContext, caller: Caller, requested: str | None) -> str:
+    """The tenant to create for, validated before anything reads by it (the quota counts by it)."""
     if requested is None or requested == caller.tenant:
-        return caller.tenant
+        return check_new_tenant(caller.tenant)
     context.admin("create a store for another tenant")
-    return requested
+    return check_new_tenant(requested)
 
 
 async def _create(context: ApiContext, caller: Caller, data: CreateStoreInput) -> StoreNode:

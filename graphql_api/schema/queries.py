@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from domain.catalog import Engine
 from domain.store import LIVE_STATUSES, StoreStatus
+from domain.text import check_optional_text
 from graphql_api.context import ApiContext
 from graphql_api.errors import invalid
 from graphql_api.paging import decode_cursor, encode_cursor, page_size
@@ -78,6 +79,9 @@ class Query:
         live: bool | None = None,
     ) -> StoreConnection:
         caller = info.context.caller()
+        check_optional_text("nameContains", name_contains)
+        check_optional_text("tenant", tenant)
+        check_optional_text("after", after)
         if tenant is not None and not caller.admin and tenant != caller.tenant:
             info.context.admin("list another tenant's stores")
         statuses = tuple(StoreStatus(s).value for s in status or ())

@@ -39,11 +39,14 @@ from reconciler.decide.actions import (
     UninstallRelease,
     Wait,
 )
+from reconciler.fence import StaleLease
 
 
 async def run(ctx: StoreContext, action: Action) -> Outcome:
     try:
         return await _dispatch(ctx, action)
+    except StaleLease:  # not a failure of the store: this process must stop working on it
+        raise
     except Exception as error:  # every failure becomes a value the worker records
         return classify(action.step, error)
 

@@ -1,7 +1,8 @@
 """The store's guardrails: ResourceQuota and LimitRange from its plan, and a default-deny
 NetworkPolicy that admits only the ingress controller and the store's own pods.
 
-Server-side apply, so a repeat is a no-op and a guardrail changed out of band is put back.
+Server-side apply, so a repeat is a no-op and a guardrail changed out of band is put back; a
+NetworkPolicy added out of band (which could only widen access) is removed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from reconciler.act.outcomes import Recorded
 from reconciler.cluster import manifests
 from reconciler.cluster.kube import core, grouped
 from reconciler.context import StoreContext
+from reconciler.observe.extra_policies import extra_policies
 
 
 async def apply_guardrails(ctx: StoreContext) -> Recorded:
@@ -25,6 +27,9 @@ async def apply_guardrails(ctx: StoreContext) -> Recorded:
         grouped("networking.k8s.io/v1", namespace, "networkpolicies", manifests.NETWORK_POLICY),
         manifests.network_policy(ctx.store, ctx.ingress_labels()),
     )
+    policies = await kube.items(grouped("networking.k8s.io/v1", namespace, "networkpolicies"))
+    for name in extra_policies(policies, namespace=namespace, release=ctx.release):
+        await kube.delete(grouped("networking.k8s.io/v1", namespace, "networkpolicies", name))
     resources = [
         f"ResourceQuota/{manifests.QUOTA}", f"LimitRange/{manifests.LIMITS}",
         f"NetworkPolicy/{manifests.NETWORK_POLICY}",

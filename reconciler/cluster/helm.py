@@ -8,12 +8,11 @@ cancelled, and (on Linux) when this process dies, so no helm keeps acting for a 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import os
-import signal
+import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -41,18 +40,15 @@ class HelmError(Exception):
         return "release: not found" in self.stderr.lower()
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork, not in the child
-
-    def set_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return set_death_signal
-
-
-_DIE_WITH_PARENT = _die_with_parent()
+# The parent-death signal is set by `setpriv` (util-linux) in the child rather than by a
+# `preexec_fn`: that runs Python between fork and exec, which is unsafe in a process with threads
+# (ours has the records' and the event store's). Where `setpriv` is missing (not Linux) a helm
+# still dies with its caller's cancellation, just not with a killed reconciler.
+_SETPRIV = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+_DIE_WITH_PARENT: tuple[str, ...] = (_SETPRIV, "--pdeathsig", "KILL", "--") if _SETPRIV else ()
+# What helm needs from our environment: where to find programs and its own settings, the
+# in-cluster API address, and HELM_* (driver, plugins). Nothing else — least of all DATABASE_URL.
+_PASSED_ON = ("PATH", "HOME", "TMPDIR", "LANG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
 
 
 @dataclass(frozen=True)
@@ -62,20 +58,22 @@ class Helm:
     # HELM_{CONFIG,CACHE,DATA}_HOME, so the reconciler never reads or writes a user's helm setup.
     home: Path | None = None
 
-    def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+    def _env(self, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+        env = {k: v for k, v in environ.items() if k in _PASSED_ON or k.startswith("HELM_")}
+        if self.kubeconfig is None and "KUBECONFIG" in environ:
+            env["KUBECONFIG"] = environ["KUBECONFIG"]
         if self.home is not None:
             for kind in ("CONFIG", "CACHE", "DATA"):
                 env[f"HELM_{kind}_HOME"] = str(self.home / kind.lower())
         return env
 
     async def run(self, args: Sequence[str], *, limit: timedelta) -> str:
-        command = [self.binary, *args]
+        command = [*_DIE_WITH_PARENT, self.binary, *args]
         if self.kubeconfig is not None:
             command += ["--kubeconfig", str(self.kubeconfig)]
         process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env=self._env(), preexec_fn=_DIE_WITH_PARENT,
+            env=self._env(),
         )
         try:
             async with asyncio.timeout(limit.total_seconds()):

@@ -76,7 +76,7 @@ def decide(store: StoreSnapshot, world: World | None, now: datetime, config: Dec
 
 def _provision(store: StoreSnapshot, world: World, config: DecideConfig) -> Action:
     if world.unreachable:
-        return GiveUp(_next_step(store), world.unreachable, permanent=False)
+        return GiveUp(_next_step(store), world.unreachable, permanent=world.unreachable_permanent)
     namespace = world.namespace
     if namespace.status is NamespaceStatus.FOREIGN:
         return GiveUp(Step.NAMESPACE, namespace.reason, permanent=True)
@@ -115,7 +115,9 @@ def _release_then_ready(store: StoreSnapshot, world: World, config: DecideConfig
 
 def _resync(store: StoreSnapshot, world: World, config: DecideConfig) -> Action:
     if world.unreachable:
-        return Idle(after=config.resync_interval)  # cannot tell; not a drift
+        # Cannot tell whether it drifted (not a drift), but say so rather than go quietly idle.
+        reason = messages.CANNOT_OBSERVE.format(error=world.unreachable)
+        return Wait(reason=reason, after=config.resync_interval)
     drift = _drift(store, world)
     if drift:
         return RecordDrift(drift=drift)

@@ -76,10 +76,15 @@ class World:
     release: ReleaseState = ABSENT_RELEASE
     workloads: Part = IN_SYNC
     unreachable: str = ""
+    # The reading was refused for good (403 of missing RBAC, 422): retrying will not help.
+    unreachable_permanent: bool = False
 
     @classmethod
-    def unreachable_because(cls, reason: str) -> World:
-        return cls(namespace=NamespaceState(NamespaceStatus.ABSENT), unreachable=reason)
+    def unreachable_because(cls, reason: str, *, permanent: bool = False) -> World:
+        return cls(
+            namespace=NamespaceState(NamespaceStatus.ABSENT), unreachable=reason,
+            unreachable_permanent=permanent,
+        )
 
     @classmethod
     def empty(cls) -> World:

@@ -23,6 +23,7 @@ from reconciler.context import StoreContext
 from reconciler.decide import messages
 from reconciler.decide.actions import Step
 from reconciler.decide.next_action import needs_release
+from reconciler.observe.extra_policies import extra_policies
 from reconciler.observe.observation import (
     IN_SYNC,
     NamespaceState,
@@ -43,7 +44,8 @@ async def observe(ctx: StoreContext) -> World:
     try:
         return await _observe(ctx)
     except _READ_ERRORS as error:
-        return World.unreachable_because(classify(Step.START, error).reason)
+        failed = classify(Step.START, error)
+        return World.unreachable_because(failed.reason, permanent=failed.permanent)
 
 
 async def _observe(ctx: StoreContext) -> World:
@@ -52,6 +54,9 @@ async def _observe(ctx: StoreContext) -> World:
     if found is None:
         return World.empty()
     namespace = namespace_state(ctx, found)
+    if namespace.status is NamespaceStatus.FOREIGN:
+        # Nothing in someone else's namespace is ours: neither to adopt nor to uninstall.
+        return replace(World.empty(), namespace=namespace)
     if namespace.status is NamespaceStatus.TERMINATING:
         missing = Part(PartStatus.MISSING)  # going away with the namespace
         return World(namespace=namespace, guardrails=missing, credentials=missing, workloads=missing)
@@ -72,8 +77,8 @@ def namespace_state(ctx: StoreContext, found: dict[str, Any]) -> NamespaceState:
             messages.NAMESPACE_TERMINATING.format(namespace=name, remaining=remaining),
         )
     labels = found["metadata"].get("labels") or {}
-    owner = labels.get(manifests.STORE_ID_LABEL)
-    if owner is not None and owner != str(ctx.store.id):
+    # Unlabelled counts as foreign: storeplane labels a namespace in the request that creates it.
+    if labels.get(manifests.STORE_ID_LABEL) != str(ctx.store.id):
         return NamespaceState(NamespaceStatus.FOREIGN, messages.NAMESPACE_FOREIGN.format(namespace=name))
     if not manifests.contains(labels, manifests.store_labels(ctx.store)):
         return NamespaceState(
@@ -92,13 +97,20 @@ async def _guardrails(ctx: StoreContext) -> Part:
         (grouped("networking.k8s.io/v1", ctx.store.namespace, "networkpolicies", manifests.NETWORK_POLICY),
          manifests.network_policy(ctx.store, ctx.ingress_labels())),
     )
-    found = await asyncio.gather(*(ctx.cluster.kube.get(path) for path, _ in wanted))
+    policies_path = grouped("networking.k8s.io/v1", ctx.store.namespace, "networkpolicies")
+    found, policies = await asyncio.gather(
+        asyncio.gather(*(ctx.cluster.kube.get(path) for path, _ in wanted)),
+        ctx.cluster.kube.items(policies_path),
+    )
     for (_, desired), actual in zip(wanted, found, strict=True):
         kind, name = desired["kind"], desired["metadata"]["name"]
         if actual is None:
             return Part(PartStatus.MISSING, messages.GUARDRAIL_MISSING.format(kind=kind, name=name))
         if not manifests.contains(actual.get("spec"), desired["spec"]):
             return Part(PartStatus.CHANGED, messages.GUARDRAIL_CHANGED.format(kind=kind, name=name))
+    extra = extra_policies(policies, namespace=ctx.store.namespace, release=ctx.release)
+    if extra:
+        return Part(PartStatus.CHANGED, messages.GUARDRAIL_ADDED.format(names=", ".join(extra)))
     return IN_SYNC
 
 

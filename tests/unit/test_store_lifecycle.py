@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -44,10 +45,10 @@ def replayed(store: Store) -> Store:
     return copy
 
 
-def test_a_request_starts_requested_with_a_namespace_derived_from_its_id() -> None:
+def test_a_request_starts_requested_in_a_namespace_of_its_own() -> None:
     store = requested()
     assert store.status is StoreStatus.REQUESTED
-    assert store.namespace == f"store-{store.id.hex[:16]}"
+    assert re.fullmatch(r"store-[0-9a-f]{16}", store.namespace)
     [event] = store.collect_events()
     assert isinstance(event, Store.Requested)
     assert (event.actor, event.correlation_id) == (ACTOR, "c-1")
@@ -168,3 +169,20 @@ def test_progress_notes_are_recorded_only_when_the_reason_changes() -> None:
 def test_replaying_the_events_gives_the_same_store() -> None:
     store = provisioned()
     assert replayed(store) == store
+
+
+def test_a_keyed_request_cannot_choose_or_predict_its_namespace() -> None:
+    """The id of a keyed request follows from tenant and key (the caller's choice); the namespace
+    must not, or a caller could aim a store at a namespace name of its choosing."""
+    plans = PlanCatalog()
+    first, second = (
+        Store.request(
+            name="shop", tenant="acme", engine="woocommerce", plan="small", idempotency_key="k-1",
+            stamp=Stamp(ACTOR, "c-1"), plans=plans,
+        )
+        for _ in range(2)
+    )
+    assert first.id == second.id
+    assert first.namespace != second.namespace
+    assert first.id.hex[:16] not in first.namespace
+

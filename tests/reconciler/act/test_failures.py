@@ -9,15 +9,18 @@ import aiohttp
 import pytest
 from kubernetes_asyncio.client.rest import ApiException
 
-from reconciler.act.failures import classify
+from reconciler.act.failures import classify, redact
 from reconciler.cluster.charts import ChartMissing
 from reconciler.cluster.helm import HelmError
 from reconciler.decide.actions import Step
 
+STATUS_REASONS = {409: "Conflict", 403: "Forbidden", 422: "Invalid", 429: "TooManyRequests",
+                  503: "ServiceUnavailable"}
+
 
 def api_error(status: int, message: str) -> ApiException:
     error = ApiException(status=status, reason="Reason")
-    error.body = json.dumps({"kind": "Status", "message": message})
+    error.body = json.dumps({"kind": "Status", "message": message, "reason": STATUS_REASONS[status]})
     return error
 
 
@@ -88,3 +91,28 @@ def test_reasons_are_one_bounded_line() -> None:
     failed = classify(Step.RELEASE, helm_error("Error: template: x\n" + "y" * 2000))
     assert "\n" not in failed.reason
     assert len(failed.reason) <= 400
+
+
+def test_raw_cluster_and_helm_text_never_reaches_the_reason() -> None:
+    """The reason is stored in tenant-visible, exported, immutable events."""
+    leaky = [
+        api_error(422, 'Secret "db" is invalid: data[password]: hunter2 at 10.0.3.7:6443'),
+        helm_error("Error: template: shop/templates/x.yaml:3: host db.internal.corp password=hunter2"),
+        helm_error("Error: something new happened at https://admin:hunter2@10.0.3.7:6443"),
+        aiohttp.ClientConnectionError("Cannot connect to host 10.0.3.7:6443"),
+        RuntimeError("postgresql://storeplane:hunter2@db.internal.corp/storeplane"),
+    ]
+    for error in leaky:
+        reason = classify(Step.RELEASE, error).reason
+        for secret in ("hunter2", "10.0.3.7", "internal.corp"):
+            assert secret not in reason, (error, reason)
+
+
+def test_the_log_keeps_the_detail_without_known_secrets() -> None:
+    env = {"DATABASE_URL": "postgresql://sp:s3cr3t-pw@db/sp", "STOREPLANE_ADMIN_TOKEN": "sp_abc_xyz123"}
+    text = ("could not reach postgresql://sp:s3cr3t-pw@db/sp with token sp_abc_xyz123; "
+            "password: p4ss Authorization: Bearer eyJhbGciOi")
+    redacted = redact(text, env)
+    for secret in ("s3cr3t-pw", "sp_abc_xyz123", "p4ss", "eyJhbGciOi"):
+        assert secret not in redacted
+    assert "could not reach" in redacted

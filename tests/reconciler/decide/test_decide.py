@@ -206,8 +206,14 @@ CASES = [
         RecordDrift(drift="ResourceQuota storeplane-quota is missing"),
     ),
     Case(
-        "ready, API unreachable: no drift, look again later", store(StoreStatus.READY, ALL_STEPS),
-        World.unreachable_because("down"), Idle(after=timedelta(minutes=2)),
+        "ready, API unreachable: no drift, but said, and looked at again later",
+        store(StoreStatus.READY, ALL_STEPS), World.unreachable_because("down"),
+        Wait(reason="running, but its state cannot be read: down", after=timedelta(minutes=2)),
+    ),
+    Case(
+        "provisioning, reading refused for good (RBAC): fail without retries",
+        store(StoreStatus.PROVISIONING), World.unreachable_because("forbidden", permanent=True),
+        GiveUp(Step.NAMESPACE, "forbidden", permanent=True),
     ),
     # Deleting.
     Case(

@@ -15,10 +15,12 @@ from domain.store import StoreStatus
 from reconciler.act.recover_release import last_good_revision
 from reconciler.cluster.manifests import contains
 from reconciler.context import StoreContext
-from reconciler.observe.observation import PartStatus, ReleaseStatus
+from reconciler.observe.extra_policies import extra_policies
+from reconciler.observe.observation import NamespaceStatus, PartStatus, ReleaseStatus
 from reconciler.observe.release_state import release_state
 from reconciler.observe.termination import remaining_resources
 from reconciler.observe.workload_state import workloads_state
+from reconciler.observe.world import namespace_state
 from reconciler.settings import ReconcilerSettings
 from reconciler.snapshot import StoreSnapshot
 from tests.reconciler.harness import mini_charts
@@ -174,3 +176,48 @@ def test_last_good_revision(history: list[dict[str, Any]], expected: int | None)
 )
 def test_contains(actual: Any, desired: Any, expected: bool) -> None:
     assert contains(actual, desired) is expected
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        pytest.param({"storeplane.dev/store-id": str(CTX.store.id)}, NamespaceStatus.MISLABELED,
+                     id="ours, other labels changed"),
+        pytest.param({"storeplane.dev/store-id": str(uuid4())}, NamespaceStatus.FOREIGN,
+                     id="another store's"),
+        pytest.param({}, NamespaceStatus.FOREIGN, id="unlabelled: never adopted"),
+    ],
+)
+def test_only_a_namespace_labelled_with_the_store_id_is_the_stores(
+    labels: dict[str, str], expected: NamespaceStatus
+) -> None:
+    found = {"metadata": {"name": "store-1", "labels": labels}, "status": {"phase": "Active"}}
+    assert namespace_state(CTX, found).status is expected
+
+
+def policy(name: str, **annotations: str) -> dict[str, Any]:
+    return {"metadata": {"name": name, "annotations": annotations}}
+
+
+@pytest.mark.parametrize(
+    ("policies", "expected"),
+    [
+        pytest.param([policy("storeplane-default-deny")], [], id="only ours"),
+        pytest.param(
+            [policy("chart-own", **{"meta.helm.sh/release-name": "shop",
+                                    "meta.helm.sh/release-namespace": "store-1"})],
+            [], id="the store's release's own",
+        ),
+        pytest.param([policy("storeplane-default-deny"), policy("allow-all")], ["allow-all"],
+                     id="an allow-all added beside ours"),
+        pytest.param(
+            [policy("sneaky", **{"meta.helm.sh/release-name": "shop",
+                                 "meta.helm.sh/release-namespace": "store-other"})],
+            ["sneaky"], id="another namespace's release",
+        ),
+    ],
+)
+def test_network_policies_storeplane_did_not_put_there_are_drift(
+    policies: list[dict[str, Any]], expected: list[str]
+) -> None:
+    assert extra_policies(policies, namespace="store-1", release="shop") == expected

@@ -29,6 +29,7 @@ from strawberry.types.graphql import OperationType
 
 from domain.errors import DomainError
 from graphql_api.admission import DocumentLimits, check_document
+from graphql_api.caller import DATABASE_ERRORS
 from graphql_api.config import ApiConfig
 from graphql_api.cost import CostModel, introspects, operation_cost
 from graphql_api.errors import CODES, ApiError, Code, from_domain, invalid, rate_limited, unauthenticated
@@ -173,5 +174,9 @@ class QueryGuard(SchemaExtension):
             return None  # nothing to charge: an anonymous operation fails in its resolvers
         if context.operation_type == OperationType.SUBSCRIPTION:
             return None  # charged per websocket by the socket caps, not per pushed result
-        wait = await api.services.limiter.take(f"queries:{caller.rate_key}", self.budget, self.cost)
+        try:
+            wait = await api.services.limiter.take(f"queries:{caller.rate_key}", self.budget, self.cost)
+        except DATABASE_ERRORS:
+            log.warning("could not charge a query budget", exc_info=True)
+            return ApiError(Code.INTERNAL, "the database is unavailable; try again")
         return None if wait <= 0 else rate_limited(wait, "the tenant's query budget is spent")

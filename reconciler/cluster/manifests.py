@@ -35,7 +35,8 @@ PRIVATE_IPV4 = (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
     "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
 )
-PRIVATE_IPV6 = ("::1/128", "::ffff:0:0/96", "64:ff9b::/96", "fc00::/7", "fe80::/10", "ff00::/8")
+# (IPv4-mapped ::ffff:0:0/96 is refused by the API server as an `except`; IPv4 rules cover it.)
+PRIVATE_IPV6 = ("::1/128", "64:ff9b::/96", "fc00::/7", "fe80::/10", "ff00::/8")
 CLUSTER_DNS_NAMESPACE = "kube-system"
 CLUSTER_DNS_POD_LABELS = {"k8s-app": "kube-dns"}
 # The web pods of each engine and the port they serve HTTP on: all the ingress controller reaches.

@@ -6,7 +6,9 @@ max_tokens=)` alone: it stops at the first token over a limit, so its cost is bo
 and not by the document (64 KiB of `{ me { tenant } }` took over a second to parse and validate,
 with no token), and besides tokens it counts what the parser would turn into work later: aliases
 (a `name:` in a selection set, not in arguments) and nesting, which a recursive parser pays for
-with its stack.
+with its stack. It also refuses strings no PostgreSQL text can hold (NUL, lone surrogates), in the
+document and in the variables: refused here they are VALIDATION_FAILED, not an INTERNAL error at the
+database.
 """
 
 from __future__ import annotations
@@ -17,6 +19,33 @@ from graphql import GraphQLError
 from graphql.language import Lexer, Source, TokenKind
 
 from graphql_api.errors import ApiError, invalid
+
+
+def _unstorable(text: str) -> bool:
+    """NUL and lone surrogates: no PostgreSQL text column (nor UTF-8) can hold them."""
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def check_values(value: object, field: str = "variables") -> ApiError | None:
+    """A VALIDATION_FAILED error naming the first string in `value` (variables, recursively) that
+    could never be stored: a NUL or a lone surrogate (JSON lets `\\u0000` and `\\ud800` through)."""
+    if isinstance(value, str):
+        if _unstorable(value):
+            return invalid(field, f"{field} holds a NUL or an unpaired surrogate")
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = check_values(item, f"{field}.{key}") or (
+                check_values(key, field) if isinstance(key, str) else None
+            )
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = check_values(item, f"{field}.{index}")
+            if found is not None:
+                return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -47,6 +76,8 @@ def check_document(query: str, limits: DocumentLimits) -> ApiError | None:
                 parens += 1
             elif kind == TokenKind.PAREN_R:
                 parens -= 1
+            elif kind in (TokenKind.STRING, TokenKind.BLOCK_STRING) and _unstorable(token.value or ""):
+                return invalid("query", "a string in the document holds a NUL or an unpaired surrogate")
             elif kind == TokenKind.COLON and previous == TokenKind.NAME and parens == 0 and braces > 0:
                 aliases += 1
                 if aliases > limits.max_aliases:

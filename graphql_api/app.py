@@ -38,7 +38,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from graphql_api.admission import check_document
+from graphql_api.admission import check_document, check_values
 from graphql_api.bodylimit import BodySizeLimit
 from graphql_api.caller import Authentication, authenticate, bearer, token_from_params
 from graphql_api.context import ApiContext, ApiServices
@@ -135,6 +135,9 @@ class StoreplaneGraphQL(GraphQL[ApiContext, None]):
             for name in ("variables", "extensions"):
                 if not isinstance(data.get(name), (dict, type(None))):
                     return _refusal(invalid(name, f"{name} must be an object"), 400)
+            unstorable = check_values(data.get("variables"))
+            if unstorable is not None:
+                return _refusal(unstorable, 400)
             if not isinstance(data.get("operationName"), (str, type(None))):
                 return _refusal(invalid("operationName", "operationName must be a string"), 400)
         else:

@@ -28,7 +28,7 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from domain.errors import DomainError
-from graphql_api.admission import DocumentLimits, check_document
+from graphql_api.admission import DocumentLimits, check_document, check_values
 from graphql_api.caller import DATABASE_ERRORS
 from graphql_api.config import ApiConfig
 from graphql_api.cost import CostModel, introspects, operation_cost
@@ -56,6 +56,9 @@ def coded(error: GraphQLError) -> GraphQLError:
         return _located(error, translated.message, dict(translated.extensions or {}))
     if original is None:
         return _located(error, error.message, {"code": Code.VALIDATION_FAILED.value, "field": "query"})
+    if error.path is None and isinstance(original, (GraphQLError, ValueError, TypeError)):
+        # Not a resolver's error (those have a path): a variable that does not coerce to its type.
+        return _located(error, error.message, {"code": Code.VALIDATION_FAILED.value, "field": "variables"})
     log.error("internal error at %s", error.path, exc_info=original)
     return _located(error, "internal error; it has been logged", {"code": Code.INTERNAL.value})
 
@@ -134,6 +137,9 @@ class QueryGuard(SchemaExtension):
         document = context.graphql_document
         if document is None:
             return None
+        unstorable = check_values(context.variables)  # again for websockets, which skip the door
+        if unstorable is not None:
+            return unstorable
         try:
             kind = context.operation_type
         except RuntimeError:

@@ -64,8 +64,14 @@ class SignedCheckpointFile:
         self.path = directory / f"{safe}.checkpoint.json"
 
     def _key(self) -> bytes:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._private_directory()
         return _load_or_create_key(self.directory)
+
+    def _private_directory(self) -> None:
+        # 0700 even when the directory already existed: the key must stay out of reach of the
+        # database server's OS user (and every other local user), who could otherwise forge heads.
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.directory.chmod(0o700)
 
     def _sign(self, checkpoint: Checkpoint) -> str:
         return hmac.new(self._key(), _canonical(self.database, checkpoint), hashlib.sha256).hexdigest()
@@ -85,7 +91,7 @@ class SignedCheckpointFile:
 
     def advance(self, checkpoint: Checkpoint) -> None:
         """Writes `checkpoint` unless the file already holds a later one."""
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._private_directory()
         with open(self.directory / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             current = self.read()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from domain.actors import admin_actor, tenant_actor
+from graphql_api.ratelimit import RateLimiter
 from graphql_api.tokens import TokenRecord, TokenStore
 from postgres.errors import DATABASE_ERRORS
 
@@ -26,6 +27,12 @@ class Caller:
     @property
     def actor(self) -> str:
         return admin_actor(self.token_id) if self.admin else tenant_actor(self.tenant, self.token_id)
+
+    @property
+    def rate_key(self) -> str:
+        """What rate limits and budgets are kept by: the tenant; an admin token (which may act
+        for every tenant) has its own."""
+        return f"admin:{self.token_id}" if self.admin else f"tenant:{self.tenant}"
 
     @property
     def scope(self) -> str | None:
@@ -44,6 +51,8 @@ class Authentication:
     caller: Caller | None
     problem: str = "a bearer token is required"
     unavailable: bool = False  # the token could not be checked (database down): INTERNAL, not 401
+    retry_after: float = 0.0  # too many failed authentications from this address: RATE_LIMITED
+    presented: bool = False  # a token was given (and refused): a socket closes 4403, not 4401
 
 
 def bearer(value: str | None) -> str | None:
@@ -63,14 +72,25 @@ def token_from_params(params: Mapping[str, object]) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-async def authenticate(tokens: TokenStore, token: str | None) -> Authentication:
+async def authenticate(
+    tokens: TokenStore, token: str | None, *, failures: RateLimiter | None = None, address: str = ""
+) -> Authentication:
+    """The caller of `token`. With `failures`, a client address that has failed too often is
+    refused (RATE_LIMITED) without looking its token up, unless the token is already known good."""
     if token is None:
         return Authentication(None)
+    if failures is not None and tokens.cached(token) is None:
+        wait = failures.wait(address)
+        if wait > 0:
+            return Authentication(None, "too many failed authentications from this address",
+                                  retry_after=wait, presented=True)
     try:
         record = await tokens.verify(token)
     except DATABASE_ERRORS:
         log.exception("could not check a bearer token")
         return Authentication(None, "the token could not be checked; try again", unavailable=True)
     if record is None:
-        return Authentication(None, "the bearer token is unknown or revoked")
+        if failures is not None:
+            failures.acquire(address)
+        return Authentication(None, "the bearer token is unknown, expired or revoked", presented=True)
     return Authentication(Caller.from_record(record))

@@ -48,8 +48,8 @@ def not_found(what: str) -> ApiError:
     return ApiError(Code.NOT_FOUND, f"{what} does not exist")
 
 
-def invalid(field: str, message: str) -> ApiError:
-    return ApiError(Code.VALIDATION_FAILED, message, field=field)
+def invalid(field: str, message: str, **extensions: Any) -> ApiError:
+    return ApiError(Code.VALIDATION_FAILED, message, field=field, **extensions)
 
 
 def quota_exceeded(tenant: str, used: int, limit: int) -> ApiError:
@@ -60,11 +60,9 @@ def quota_exceeded(tenant: str, used: int, limit: int) -> ApiError:
     )
 
 
-def rate_limited(retry_after: float) -> ApiError:
-    seconds = round(retry_after, 3)
-    return ApiError(
-        Code.RATE_LIMITED, f"too many mutations; retry after {seconds} s", retryAfter=seconds
-    )
+def rate_limited(retry_after: float, what: str = "too many mutations") -> ApiError:
+    seconds = round(retry_after, 3) if retry_after != float("inf") else 3600.0
+    return ApiError(Code.RATE_LIMITED, f"{what}; retry after {seconds} s", retryAfter=seconds)
 
 
 def from_domain(error: DomainError) -> ApiError:

@@ -13,12 +13,15 @@ event would stop everyone again. The reason names the handler and the command th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql_api.context import ApiServices
 from postgres import quarantine
 from projections.schema import READ_MODEL_CHANNEL
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ async def readiness(services: ApiServices) -> Readiness:
     try:
         await services.read_model.pool.fetchval("SELECT 1")
         counts = await quarantined(services)
-    except Exception as error:  # any failure means "not ready"; the reason helps the operator
-        return Readiness(False, {"ready": False, "database": str(error)})
+    except Exception:  # any failure means "not ready"; its text is for the log, not the caller
+        log.warning("readiness: the database is unavailable", exc_info=True)
+        return Readiness(False, {"ready": False, "database": "unavailable"})
     live = services.broadcaster.listening
     degraded = [] if live else [f"live feed: the LISTEN on {READ_MODEL_CHANNEL} is down (reconnecting)"]
     degraded += [

@@ -24,7 +24,8 @@ from graphql_api.context import ApiServices
 from graphql_api.live.broadcaster import Broadcaster
 from graphql_api.metrics import ApiMetrics
 from graphql_api.quota import StoreQuota
-from graphql_api.ratelimit import RateLimiter
+from graphql_api.ratelimit import SharedRateLimiter
+from graphql_api.ratelimit import ensure_schema as ensure_rate_schema
 from graphql_api.tokens import TokenStore, ensure_schema
 from projections.queries import ReadModel
 
@@ -39,13 +40,13 @@ def build_services(
     return ApiServices(
         service=service,
         read_model=read_model,
-        tokens=TokenStore(pool),
+        tokens=TokenStore(pool, cache_seconds=config.token_cache_seconds),
         broadcaster=Broadcaster(
             database_url, read_model, max_batches=config.subscriber_queue_batches,
             poll_interval=config.live_poll_seconds, on_event=metrics.live_event,
         ),
         quota=StoreQuota(pool, max_live_stores=config.max_live_stores),
-        rate=RateLimiter(config.mutation_rate_per_second, config.mutation_burst),
+        limiter=SharedRateLimiter(pool),
         config=config,
         metrics=metrics,
     )
@@ -77,6 +78,7 @@ class ApiServer:
         """Serves until `stop` is set; the broadcaster runs beside uvicorn in one task group, and the
         first to fail takes the other down."""
         await ensure_schema(self.services.read_model.pool)
+        await ensure_rate_schema(self.services.read_model.pool)
         config = uvicorn.Config(
             create_app(self.services, self.dashboard), host=self.host, port=self.port, log_level="warning",
             ws_max_size=self.services.config.max_body_bytes, lifespan="off",
@@ -87,6 +89,7 @@ class ApiServer:
         server = _Server(config)
         async with asyncio.TaskGroup() as group:
             group.create_task(self.services.broadcaster.run(stop), name="broadcaster")
+            group.create_task(self.services.tokens.listen(stop), name="token-revocations")
             serving = group.create_task(
                 server.serve([self.sock] if self.sock else None), name="uvicorn"
             )

@@ -15,6 +15,7 @@ from audit.schema import DDL as AUDIT_DDL
 from audit.schema import TRIGGER_DDL as AUDIT_TRIGGER_DDL
 from domain.catalog import PlanCatalog
 from domain.service import EVENTS_TABLE, StoreService
+from graphql_api.ratelimit import DDL as RATE_BUCKETS_DDL
 from graphql_api.tokens import DDL as TOKENS_DDL
 from postgres.quarantine import DDL as QUARANTINE_DDL
 from postgres.schema import apply_ddl
@@ -75,6 +76,7 @@ def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
         AUDIT_TRIGGER_DDL,  # after the events table: the trigger lives on it
         TOKENS_DDL,
         QUARANTINE_DDL,
+        RATE_BUCKETS_DDL,
     ])
 
 

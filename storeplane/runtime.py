@@ -12,7 +12,8 @@ import asyncpg
 from domain.service import StoreService
 from projections.runner import ProjectionRunner
 from storeplane.database import create_pool, open_service, resolve_database_url, setup_schema
-from storeplane.settings import Settings, redact_url
+from storeplane.redact import redact_url
+from storeplane.settings import Settings
 
 T = TypeVar("T")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 
 def default_data_dir() -> Path:
@@ -33,12 +32,3 @@ class Settings:
             dashboard_dir=Path(built) if (built := os.environ.get("STOREPLANE_DASHBOARD_DIR")) else None,
         )
 
-
-def redact_url(url: str) -> str:
-    """`url` with any password replaced by `***`, for anything printed or logged."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))

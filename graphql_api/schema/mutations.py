@@ -1,8 +1,8 @@
 """Mutation resolvers: create, delete and retry a store, each answering with the store it changed.
 
-Fed by GraphQL mutations; after the rate limit (per token) and, for creates, the tenant's quota,
-each calls one `StoreService` method with the caller as actor. Bad input appends no event: the
-service validates before it saves.
+Fed by GraphQL mutations; after the rate limit (per tenant, shared by every API process) and, for
+creates, the tenant's quota, each calls one `StoreService` method with the caller as actor. Bad
+input appends no event: the service validates before it saves.
 """
 
 from __future__ import annotations
@@ -99,13 +99,13 @@ async def _create(context: ApiContext, caller: Caller, data: CreateStoreInput) -
 class Mutation:
     @mutation("Orders a new store; it starts REQUESTED and is provisioned.")
     async def create_store(self, info: Ctx, input: CreateStoreInput) -> CreateStorePayload:
-        caller = info.context.mutating()
+        caller = await info.context.mutating()
         store = await _create(info.context, caller, input)
         return CreateStorePayload(store=store, correlation_id=info.context.correlation_id)
 
     @mutation("Asks for a store to be deleted; it becomes DELETING.")
     async def delete_store(self, info: Ctx, id: strawberry.ID) -> DeleteStorePayload:
-        caller = info.context.mutating()
+        caller = await info.context.mutating()
         services = info.context.services
         store = await services.call(
             services.service.delete_store, parse_store_id(id),
@@ -117,7 +117,7 @@ class Mutation:
 
     @mutation("Provisions a FAILED store again from its first step.")
     async def retry_store(self, info: Ctx, id: strawberry.ID) -> RetryStorePayload:
-        caller = info.context.mutating()
+        caller = await info.context.mutating()
         services = info.context.services
         store = await services.call(
             services.service.retry_store, parse_store_id(id),

@@ -1,7 +1,7 @@
 """The root schema: the query, mutation and subscription types merged, with the API's limits.
 
-Built once per app by `graphql_api.app`; the extensions enforce the depth and alias limits and give
-every error its code.
+Built once per app by `graphql_api.app`; the extensions enforce the size, cost, budget, depth and
+alias limits and give every error its code.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from strawberry.types import ExecutionContext
 
 from graphql_api.config import ApiConfig
 from graphql_api.context import ApiContext
-from graphql_api.extensions import ErrorCodes
+from graphql_api.extensions import ErrorCodes, QueryGuard
 from graphql_api.live.shared_results import SharedEventExecutor, SharedResults
 from graphql_api.metrics import ApiMetrics
 from graphql_api.schema.mutations import Mutation
@@ -42,6 +42,7 @@ def build_schema(
 ) -> strawberry.Schema:
     # Factories, not instances: each operation gets extensions of its own.
     extensions: list[Any] = [
+        functools.partial(QueryGuard, config=config),
         functools.partial(QueryDepthLimiter, max_depth=config.max_query_depth),
         functools.partial(MaxAliasesLimiter, max_alias_count=config.max_aliases),
         functools.partial(ErrorCodes, metrics=metrics),

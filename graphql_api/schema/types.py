@@ -94,10 +94,8 @@ class StoreNode:
     async def events(
         self, info: Info[ApiContext, None], first: int = 50, after: int = 0
     ) -> list[StoreEvent]:
-        services = info.context.services
-        rows = await services.read_model.events(
-            after=after, store_id=UUID(self.id), limit=page_size(first, services.config)
-        )
+        limit = page_size(first, info.context.services.config)
+        rows = await info.context.loaders.events.load((UUID(self.id), after, limit))
         return [StoreEvent.from_row(row) for row in rows]
 
     @classmethod

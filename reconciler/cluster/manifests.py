@@ -22,6 +22,25 @@ MANAGED_BY = "storeplane"
 QUOTA = "storeplane-quota"
 LIMITS = "storeplane-limits"
 NETWORK_POLICY = "storeplane-default-deny"
+
+# Pod Security admission: a store's pods run under the `restricted` profile (the charts comply).
+POD_SECURITY_LABELS = {
+    f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")
+} | {"pod-security.kubernetes.io/enforce-version": "latest"}
+
+# Where a store may not reach though it may reach the internet: private and shared ranges (the
+# cluster's pods, services and nodes, the API server on most clusters, storeplane itself),
+# loopback, link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254) and the like.
+PRIVATE_IPV4 = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
+)
+# (IPv4-mapped ::ffff:0:0/96 is refused by the API server as an `except`; IPv4 rules cover it.)
+PRIVATE_IPV6 = ("::1/128", "64:ff9b::/96", "fc00::/7", "fe80::/10", "ff00::/8")
+CLUSTER_DNS_NAMESPACE = "kube-system"
+CLUSTER_DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+# The web pods of each engine and the port they serve HTTP on: all the ingress controller reaches.
+WEB_PORTS = {"woocommerce": 80, "medusa": 9000}
 CREDENTIAL_KEYS = (
     "admin-username", "admin-password", "admin-email", "database-password",
     "database-root-password", "jwt-secret", "cookie-secret",
@@ -45,7 +64,14 @@ def _object(api_version: str, kind: str, name: str, store: StoreSnapshot, **body
 
 
 def namespace(store: StoreSnapshot) -> dict[str, Any]:
-    return _object("v1", "Namespace", store.namespace, store)
+    manifest = _object("v1", "Namespace", store.namespace, store)
+    manifest["metadata"]["labels"] = namespace_labels(store)
+    return manifest
+
+
+def namespace_labels(store: StoreSnapshot) -> dict[str, str]:
+    """The labels a store's namespace must carry: ownership, and Pod Security `restricted`."""
+    return {**store_labels(store), **POD_SECURITY_LABELS}
 
 
 def resource_quota(store: StoreSnapshot, plan: Plan) -> dict[str, Any]:
@@ -68,17 +94,42 @@ def limit_range(store: StoreSnapshot, plan: Plan) -> dict[str, Any]:
     return _object("v1", "LimitRange", LIMITS, store, spec={"limits": limits})
 
 
-def network_policy(store: StoreSnapshot, ingress_namespace_labels: dict[str, str]) -> dict[str, Any]:
-    """Default deny for ingress: only the ingress controller's namespace and the store itself."""
+def network_policy(
+    store: StoreSnapshot,
+    ingress_namespace_labels: dict[str, str],
+    api_server_cidrs: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Isolation both ways, for every pod of the store.
+
+    In: from the store's own pods, and from the ingress controller's namespace to the web port
+    only (no database listens there). Out: to the cluster DNS (port 53), to the store's own pods,
+    and to the internet except private ranges, link-local (cloud metadata) and `api_server_cidrs`
+    (the Kubernetes API server when it has a public address; a private one is excluded already).
+    So a tenant's code (an uploaded WordPress plugin) reaches neither other stores nor the API
+    server, storeplane, its database or the metadata service.
+    """
+    web_port = WEB_PORTS.get(store.engine, 80)
+    dns_peer = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": CLUSTER_DNS_NAMESPACE}},
+        "podSelector": {"matchLabels": dict(CLUSTER_DNS_POD_LABELS)},
+    }
+    internet = [
+        {"ipBlock": {"cidr": "0.0.0.0/0", "except": [*PRIVATE_IPV4, *api_server_cidrs]}},
+        {"ipBlock": {"cidr": "::/0", "except": list(PRIVATE_IPV6)}},
+    ]
     spec = {
         "podSelector": {},
-        "policyTypes": ["Ingress"],
-        "ingress": [{
-            "from": [
-                {"namespaceSelector": {"matchLabels": ingress_namespace_labels}},
-                {"podSelector": {}},
-            ],
-        }],
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [
+            {"from": [{"podSelector": {}}]},
+            {"from": [{"namespaceSelector": {"matchLabels": ingress_namespace_labels}}],
+             "ports": [{"protocol": "TCP", "port": web_port}]},
+        ],
+        "egress": [
+            {"to": [dns_peer], "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {"to": [{"podSelector": {}}]},
+            {"to": internet},
+        ],
     }
     return _object("networking.k8s.io/v1", "NetworkPolicy", NETWORK_POLICY, store, spec=spec)
 

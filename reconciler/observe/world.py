@@ -80,7 +80,8 @@ def namespace_state(ctx: StoreContext, found: dict[str, Any]) -> NamespaceState:
     # Unlabelled counts as foreign: storeplane labels a namespace in the request that creates it.
     if labels.get(manifests.STORE_ID_LABEL) != str(ctx.store.id):
         return NamespaceState(NamespaceStatus.FOREIGN, messages.NAMESPACE_FOREIGN.format(namespace=name))
-    if not manifests.contains(labels, manifests.store_labels(ctx.store)):
+    # Pod Security labels included: a namespace made before they existed is relabelled (drift).
+    if not manifests.contains(labels, manifests.namespace_labels(ctx.store)):
         return NamespaceState(
             NamespaceStatus.MISLABELED, messages.NAMESPACE_LABELS_CHANGED.format(namespace=name)
         )

@@ -121,8 +121,10 @@ def _report(verdict: Verdict, as_json: bool) -> None:
             },
         })
         return
-    print(f"walked {verdict.events} events, {verdict.chained} chained, {verdict.unchained} not yet "
-          f"chained, {verdict.checkpoints} checkpoints")
+    # Every event is chained at commit by a trigger; an unchained one was written with triggers
+    # off (a restore, a superuser), so nothing protects it until the follower chains it.
+    print(f"walked {verdict.events} events, {verdict.chained} chained, {verdict.unchained} unchained "
+          f"(unprotected: written with triggers off), {verdict.checkpoints} checkpoints")
     print("intact: the history verifies" if broken is None else f"BROKEN: {broken.describe()}")
 
 

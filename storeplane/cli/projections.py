@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import argparse
 import time
+import uuid
+from dataclasses import asdict
 
 import asyncpg
 
+from projections.quarantine import RetryResult, list_quarantined, retry_quarantined
 from projections.rebuild_check import Comparison, rebuild_and_compare
 from projections.runner import ProjectionRunner
 from storeplane import platform
+from storeplane.cli.output import print_json, print_table
 from storeplane.cli.support import with_runtime
 from storeplane.runtime import Runtime
 
@@ -53,6 +57,34 @@ def run(_: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+_QUARANTINE_COLUMNS = ("handler", "position", "originator_id", "topic", "attempts", "held_by", "error")
+
+
+def quarantine_list(args: argparse.Namespace, runtime: Runtime) -> int:
+    async def work(pool: asyncpg.Pool) -> list[dict[str, object]]:
+        return [asdict(row) for row in await list_quarantined(pool, args.follower)]
+
+    rows = runtime.with_pool(work)
+    if args.json:
+        print_json(rows)
+    elif rows:
+        print_table(rows, _QUARANTINE_COLUMNS)
+    else:
+        print("nothing is quarantined")
+    return 0
+
+
+def quarantine_retry(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Exit 0 when every retried event applied, 3 when some are still set aside."""
+
+    async def work(pool: asyncpg.Pool) -> RetryResult:
+        return await retry_quarantined(pool, store_id=args.store_id)
+
+    result = runtime.with_pool(work)
+    print(f"applied {result.applied} events; {result.still_quarantined} still quarantined")
+    return DIFFERENT_EXIT if result.still_quarantined else 0
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     projections = subparsers.add_parser("projections", help="the read model")
     commands = projections.add_subparsers(dest="projections_command", required=True)
@@ -68,3 +100,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands.add_parser("run", help="apply new events as they arrive").set_defaults(
         handler=with_runtime(run)
     )
+    quarantine = commands.add_parser(
+        "quarantine", help="events a follower could not apply and set aside (the rest carried on)"
+    ).add_subparsers(dest="quarantine_command", required=True)
+    listed = quarantine.add_parser("list", help="every event set aside, with its error")
+    listed.add_argument(
+        "--handler", dest="follower", default=None, help="only this follower's (e.g. read_model.stores)"
+    )
+    listed.add_argument("--json", action="store_true")
+    listed.set_defaults(handler=with_runtime(quarantine_list))
+    retried = quarantine.add_parser(
+        "retry", help="apply the read model's quarantined events again, after a fix; exit 3 if some fail"
+    )
+    retried.add_argument("store_id", nargs="?", type=uuid.UUID, default=None, help="only this store's")
+    retried.set_defaults(handler=with_runtime(quarantine_retry))

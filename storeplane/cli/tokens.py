@@ -9,22 +9,30 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
+from datetime import timedelta
 
 import asyncpg
 
-from graphql_api.tokens import TokenStore, ensure_schema
+from graphql_api.tokens import TokenStore, ensure_schema, parse_duration
 from storeplane.cli.output import print_json, print_table
 from storeplane.cli.support import with_runtime
 from storeplane.runtime import Runtime
 
-_COLUMNS = ("token_id", "tenant", "admin", "label", "created_at", "revoked_at")
+_COLUMNS = ("token_id", "tenant", "admin", "label", "created_at", "expires_at", "revoked_at")
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def create(args: argparse.Namespace, runtime: Runtime) -> int:
     async def work(pool: asyncpg.Pool) -> str:
         await ensure_schema(pool)
         _, token = await TokenStore(pool).create(
-            tenant=args.tenant, admin=args.admin, label=args.label
+            tenant=args.tenant, admin=args.admin, label=args.label, expires_in=args.expires_in
         )
         return token
 
@@ -64,6 +72,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     made.add_argument("--tenant", required=True, help="the tenant the token acts for")
     made.add_argument("--admin", action="store_true", help="an admin token: sees every tenant")
     made.add_argument("--label", default="", help="a note on what the token is for")
+    made.add_argument(
+        "--expires-in", type=_duration, default=None, metavar="DURATION",
+        help="the token stops working after this long (90s, 15m, 12h, 30d, 2w; default: never)",
+    )
     made.set_defaults(handler=with_runtime(create))
 
     listed = commands.add_parser("list", help="the tokens (ids only; secrets are never stored)")

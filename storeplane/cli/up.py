@@ -3,23 +3,25 @@
 Runs the projection runner, the audit chain, the GraphQL API (with its subscription broadcaster and
 the dashboard) and the reconciler through `storeplane.platform`. With no KUBECONFIG and no
 in-cluster config, the reconciler works on the local control plane, started (and built, on first
-use) here. On the first start it prints an admin token, the way a notebook server prints its URL.
+use) here. On the first start it hands over an admin token: printed on a terminal, otherwise written to a
+0600 file whose path is printed, so the token never lands in a log.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import asyncpg
 
 from graphql_api.server import first_admin_token
-from graphql_api.tokens import TokenStore
+from graphql_api.tokens import TokenStore, deliver_first_token
 from storeplane import platform
 from storeplane.cli.support import add_server_options, server_options, with_runtime
 from storeplane.runtime import Runtime
 
 
-def _announcer(options: platform.ApiOptions) -> platform.StartHook:
+def _announcer(options: platform.ApiOptions, data_dir: Path) -> platform.StartHook:
     url = f"http://{options.host}:{options.port}/graphql"
 
     async def announce(pool: asyncpg.Pool) -> None:
@@ -27,13 +29,10 @@ def _announcer(options: platform.ApiOptions) -> platform.StartHook:
         admin_token = await first_admin_token(TokenStore(pool))
         if admin_token is None:
             return
+        # Only a terminal sees the token itself; a captured log gets the path of a 0600 file.
+        print(deliver_first_token(admin_token, data_dir), flush=True)
         print(
-            "storeplane: first start; this admin token is shown once (create more with "
-            "`storeplane tokens create --tenant NAME [--admin]`):\n"
-            f"\n    {admin_token}\n\n"
-            f"    curl -H 'Authorization: Bearer {admin_token}' -H 'Content-Type: application/json' \\\n"
-            f"         -d '{{\"query\": \"{{ me {{ tenant admin }} }}\"}}' {url}\n",
-            flush=True,
+            "storeplane: create more with `storeplane tokens create --tenant NAME [--admin]`", flush=True
         )
 
     return announce
@@ -47,9 +46,10 @@ def up(args: argparse.Namespace, runtime: Runtime) -> int:
     else:
         reconciler = platform.ReconcilerOptions(cluster=platform.choose_cluster())
     api = server_options(args)
+    announce = _announcer(api, runtime.settings.data_dir)
     try:
         platform.run(runtime, platform.Components(
-            projections=True, audit_chain=True, api=api, reconciler=reconciler, on_start=_announcer(api),
+            projections=True, audit_chain=True, api=api, reconciler=reconciler, on_start=announce,
         ))
     finally:
         _say_what_keeps_running(runtime, reconciler)

@@ -98,3 +98,14 @@ async def subscribed(api: Api, query: str, variables: dict[str, Any] | None = No
         subscriber = Subscriber(ws)
         await subscriber.start(query, variables or {}, token)
         yield subscriber
+
+
+async def closed_with(ws: ClientConnection) -> int | None:
+    """Reads until the server closes the socket; the close code it sent (pings are skipped)."""
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), PATIENCE)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None

@@ -97,12 +97,13 @@ def test_up_serves_the_api_and_prints_an_admin_token_on_first_start_only(
 ) -> None:
     process, port = platform
     assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.strip().startswith("sp_"):
+    for line in process.stdout:  # not a terminal: the token is in a 0600 file, the log has its path
+        if "the admin token is in " in line:
             break
-    admin = lines[-1].strip()
+    token_file = Path(line.split("the admin token is in ", 1)[1].split(" (", 1)[0])
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    admin = token_file.read_text().strip()
+    assert admin not in line
     wait_until_ready(port)
     assert graphql(port, admin, "{ me { admin } }") == {"data": {"me": {"admin": True}}}
     assert httpx.get(f"http://127.0.0.1:{port}/healthz").text == "ok\n"

@@ -96,3 +96,17 @@ async def test_a_restart_mid_subscription_loses_no_event(
     feed_rows = await running.services.read_model.events(store_id=UUID(store_id))
     assert [e["sequence"] for e in received] == [row.sequence for row in feed_rows]
     assert "errors" not in await api.post(STORES, token=token)
+
+
+async def test_readyz_does_not_tell_anyone_the_database_error(
+    own_api: tuple[Running, StoreService], own_postgres: LocalPostgres
+) -> None:
+    """Before, `/readyz` answered the driver's error text (host, port, role) to anyone."""
+    running, _ = own_api
+    await asyncio.to_thread(own_postgres.stop)
+    try:
+        response = await running.api.http.get("/readyz")
+        assert response.status_code == 503
+        assert response.json() == {"ready": False, "database": "unavailable"}
+    finally:
+        await asyncio.to_thread(own_postgres.start)

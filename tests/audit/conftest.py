@@ -15,6 +15,7 @@ import pytest_asyncio
 from audit.schema import ensure_schema
 from domain.service import StoreService
 from storeplane.database import create_pool, open_service, setup_schema
+from storeplane.local_postgres import LocalPostgres
 
 
 def with_database(url: str, database: str) -> str:
@@ -29,13 +30,14 @@ def audited_url(database_url: str) -> str:
 
 
 @pytest.fixture
-def scratch_url(database_url: str) -> Iterator[str]:
-    """A database of this test's own on the same server, with the full schema; dropped afterwards."""
+def scratch_url(database_url: str, postgres_server: LocalPostgres | None) -> Iterator[str]:
+    """A database of this test's own on the same server, with the full schema; dropped afterwards.
+    Connected as the superuser: the tampering these tests do is a superuser's (triggers off)."""
     name = f"storeplane_audit_{uuid.uuid4().hex[:10]}"
-    admin = with_database(database_url, "postgres")
+    admin = postgres_server.admin_url() if postgres_server else with_database(database_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}".encode())
-    url = with_database(database_url, name)
+    url = with_database(admin, name)
     setup_schema(url)
     ensure_schema(url)
     yield url

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from domain.catalog import PlanCatalog
+from reconciler.cluster.manifests import POD_SECURITY_LABELS
 from tests.charts.rendering import CHARTS_DIR, StoreValues
 from tests.fixtures.kube import KubeCluster
 
@@ -101,6 +102,9 @@ def kube(kube_cluster: KubeCluster, tmp_path_factory: pytest.TempPathFactory) ->
 def store_namespace(kube: Kube) -> Iterator[str]:
     namespace = f"store-{uuid.uuid4().hex[:12]}"
     kube.kubectl("create", "namespace", namespace)
+    # As the reconciler labels a store's namespace: the charts must pass Pod Security `restricted`.
+    kube.kubectl("label", "namespace", namespace,
+                 *(f"{key}={value}" for key, value in POD_SECURITY_LABELS.items()))
     kube.kubectl("apply", "-f", "-", stdin=_plan_objects(namespace))
     try:
         yield namespace

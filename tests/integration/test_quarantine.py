@@ -4,6 +4,10 @@ order, exactly once, and a rebuild reaches the same read model."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -77,5 +81,33 @@ async def test_a_refused_event_waits_with_its_store_and_a_retry_applies_it_once(
         await runner.rebuild()
         assert sorted(await feed_of(own_pool), key=str) == live, "a rebuild agrees with the retry"
         assert len(live) == len(set(live)) == 6
+    finally:
+        service.close()
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "storeplane.cli", "projections", "quarantine", *args],
+        env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+async def test_the_operator_lists_and_retries_the_quarantine_from_the_cli(
+    private_database_url: str, own_pool: asyncpg.Pool
+) -> None:
+    service = open_service(private_database_url)
+    try:
+        await own_pool.execute(REFUSE)
+        blocked = create(service, "blocked")
+        await ProjectionRunner(own_pool).catch_up()
+        listed = _cli(private_database_url, "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [row["originator_id"] for row in json.loads(listed.stdout)] == [str(blocked)] * 2
+        still = _cli(private_database_url, "retry")
+        assert (still.returncode, still.stdout.strip()) == (3, "applied 0 events; 2 still quarantined")
+        await own_pool.execute("ALTER TABLE read_model.stores DROP CONSTRAINT not_blocked")
+        fixed = _cli(private_database_url, "retry", str(blocked))
+        assert (fixed.returncode, fixed.stdout.strip()) == (0, "applied 2 events; 0 still quarantined")
+        assert _cli(private_database_url, "list").stdout.strip() == "nothing is quarantined"
     finally:
         service.close()

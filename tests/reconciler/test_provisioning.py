@@ -76,7 +76,8 @@ def _assert_namespace_holds_the_store(
     assert quota["spec"]["hard"]["requests.storage"] == "10Gi"
     assert tools.json("kubectl", "get", "limitrange", manifests.LIMITS, "-n", namespace)
     policy = tools.json("kubectl", "get", "networkpolicy", manifests.NETWORK_POLICY, "-n", namespace)
-    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]  # isolated both ways
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
 def _assert_no_secret_in_events(tools: ClusterTools, namespace: str, event_data: list[str]) -> None:

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from graphql_api.errors import CODES
 from graphql_api.metrics import ApiMetrics
 from graphql_api.schema.root import build_schema
 from storeplane.database import setup_schema
+from tests.api.test_cli import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 SDL = build_schema(ApiConfig(), ApiMetrics()).as_str()
@@ -69,13 +68,6 @@ class Server:
         return int(row[0]) if row else 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(make_database: Any) -> Iterator[Server]:
     database_url = make_database()
@@ -88,20 +80,14 @@ def server(make_database: Any) -> Iterator[Server]:
         [sys.executable, "-m", "storeplane.cli", "tokens", "create", "--tenant", tenant],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True,
     )
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "storeplane.cli", "api", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):  # a hang guard: the server is normally up within a second or two
-            try:
-                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+        wait_until_ready(port)
         with psycopg.connect(database_url, autocommit=True) as conn, httpx.Client(timeout=30) as http:
             yield Server(f"{base}/graphql", conn, created.stdout.strip(), http)
     finally:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, ViewportSize, expect
 
+from tests.e2e.accessibility import load_axe
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,6 +35,7 @@ def launch(playwright: Playwright) -> Browser:
 def new_context(browser: Browser, *, phone: bool = False) -> BrowserContext:
     context = browser.new_context(viewport=PHONE if phone else DESKTOP, is_mobile=phone, has_touch=phone)
     context.set_default_timeout(LIVE_TIMEOUT_MS)
+    load_axe(context)
     return context
 
 

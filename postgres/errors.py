@@ -9,6 +9,10 @@ aside instead (see `postgres.quarantine`).
 
 `TimeoutError` belongs to the first group: a connect or `command_timeout` that expires is the same
 situation as a refused connection, and only one of the five hand-written copies this replaces had it.
+So does `InternalClientError` ("cannot switch to state 11; another operation (2) is in progress"):
+asyncpg raises it on a connection whose server was killed while it was still reading an error, and
+the pool terminates that connection on release, so the next attempt gets a fresh one. Outside this
+group it killed the fault suite's projection loop once, freezing the read model.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     TimeoutError,
 )
 """Anything a call to PostgreSQL raises when the database, the network or the server's state is the

@@ -112,8 +112,9 @@ class Follower:
                         raise ConnectionError(f"the LISTEN connection for {self.channel} was closed")
             finally:
                 self._listening = False
-                conn.remove_termination_listener(closed)  # a pooled connection outlives us
                 with contextlib.suppress(*DATABASE_ERRORS):
+                    # A pooled connection outlives us, unless the pool already released it.
+                    conn.remove_termination_listener(closed)
                     await conn.remove_listener(self.channel, notified)
 
     @contextlib.asynccontextmanager

@@ -47,3 +47,28 @@ async def test_connect_notify_and_a_killed_connection_each_run_the_handler(pool:
         stop.set()
         await asyncio.wait_for(task, PATIENCE)
     assert not follower.listening
+
+
+async def test_a_connection_left_mid_operation_by_a_killed_server_is_survived(pool: asyncpg.Pool) -> None:
+    """asyncpg raises `InternalClientError` on a connection whose server died while it was still
+    reading an error; the follower must treat it as a lost database and run its handler again."""
+    runs = asyncio.Queue[int]()
+    count = 0
+
+    async def handler() -> None:
+        nonlocal count
+        count += 1
+        runs.put_nowait(count)
+        if count == 1:
+            raise asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress")
+
+    follower = Follower(pool, f"follower_test_{uuid.uuid4().hex[:8]}", handler, poll_interval=3600)
+    stop = asyncio.Event()
+    task = asyncio.create_task(follower.run(stop))
+    try:
+        assert await asyncio.wait_for(runs.get(), PATIENCE) == 1
+        assert await asyncio.wait_for(runs.get(), PATIENCE) == 2, "reconnected and caught up again"
+        assert not task.done()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, PATIENCE)

@@ -122,7 +122,26 @@ MARIADB = ImageRecipe(
     ports=("3306/tcp",),
     imitates="docker.io/library/mariadb (woocommerce chart): MARIADB_* env, healthcheck.sh, uid 999, 3306",
 )
-RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB)
+WORDPRESS = ImageRecipe(
+    name="docker.io/library/wordpress:6.8.3-php8.3-apache",
+    suite="trixie",
+    variant="essential",
+    # Debian's wordpress package only recommends its default theme; without one the home page is empty.
+    packages=(
+        "wordpress", "wordpress-theme-twentytwentyfive", "apache2", "libapache2-mod-php", "php-mysql", "mawk",
+    ),
+    hook="wordpress-setup.sh",
+    hook_kind="customize",
+    files=("wordpress-entrypoint.sh", "wordpress-apache2-foreground.sh", "wordpress-config-docker.php"),
+    entrypoint=("/usr/local/bin/docker-entrypoint.sh",),
+    cmd=("apache2-foreground",),
+    workdir="/var/www/html",
+    ports=("80/tcp",),
+    imitates="docker.io/library/wordpress (woocommerce chart): WordPress copied into /var/www/html on "
+    "first start, wp-config.php from WORDPRESS_DB_* / WORDPRESS_TABLE_PREFIX / WORDPRESS_CONFIG_EXTRA, "
+    "Apache as www-data (uid 33) on port 80. Differs: Debian trixie's WordPress and PHP (8.4, not 8.3)",
+)
+RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB, WORDPRESS)
 
 
 def recipe_key(recipe: ImageRecipe) -> str:

@@ -50,7 +50,21 @@ class Kubectl:
         return json.loads(self.run("get", *args, "-o", "json"))
 
     def wait(self, what: str, condition: str, timeout: int = 120) -> None:
-        self.run("wait", f"--for={condition}", what, f"--timeout={timeout}s", timeout=timeout + 10)
+        """Waits for `condition`; on failure the message shows the namespace's pods, their
+        events and their containers' last logs, so a failure says what to fix."""
+        try:
+            self.run("wait", f"--for={condition}", what, f"--timeout={timeout}s", timeout=timeout + 10)
+        except AssertionError as failure:
+            raise AssertionError(f"{failure}\n{self.diagnosis()}") from None
+
+    def diagnosis(self) -> str:
+        pods = self.run("get", "pods", "-o", "wide", check=False)
+        described = self.run("describe", "pods", check=False)[-6000:]
+        names = self.run("get", "pods", "-o", "name", check=False).split()
+        logs = "".join(
+            self.run("logs", name, "--all-containers", "--prefix", "--tail=40", check=False) for name in names
+        )[-6000:]
+        return f"pods:\n{pods}\ndescribed:\n{described}\nlogs:\n{logs}"
 
     def describe(self, what: str) -> str:
         return self.run("describe", what, check=False)

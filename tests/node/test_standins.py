@@ -1,5 +1,5 @@
-"""The store charts' own database manifests run on the stand-in images: the medusa chart's
-PostgreSQL and Redis, the woocommerce chart's MariaDB.
+"""The store charts' own manifests run on the stand-in images: the medusa chart's PostgreSQL and
+Redis, the woocommerce chart's MariaDB and WordPress.
 
 Fed by ``helm template`` of ``charts/medusa`` (its local values plus the real node's
 toleration and selector) and the session cluster's real node; checks that the stand-ins
@@ -10,8 +10,10 @@ redis-cli, healthcheck.sh, mariadb-admin).
 
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +125,55 @@ def test_the_woocommerce_charts_mariadb_runs_on_the_stand_in(kubectl: Kubectl, t
     settings = "select @@max_connections, @@performance_schema"
     root = f"mariadb -h 127.0.0.1 -u root -p{PASSWORD}-root -N -e '{settings}'"
     assert kubectl.run("exec", "mariadb-0", "--", "sh", "-c", root).split() == ["50", "0"]
+
+
+def _http(address: str, path: str, *, host: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+    """One request to `address` as `host` (WordPress answers its own host name), redirects not
+    followed; (0, reason) when nothing answered."""
+    connection = http.client.HTTPConnection(address, 80, timeout=30)
+    try:
+        body = urllib.parse.urlencode(form) if form is not None else None
+        headers = {"Host": host}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request("POST" if body is not None else "GET", path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    except OSError as error:
+        return 0, str(error)
+    finally:
+        connection.close()
+
+
+def test_the_woocommerce_charts_wordpress_serves_from_the_stand_in(kubectl: Kubectl, tmp_path: Path) -> None:
+    """The chart's WordPress Deployment (read-only root, uid 33, probes on /wp-login.php) on the
+    stand-in, against the chart's MariaDB: the installer renders (the database connection works),
+    installing through it succeeds, and then the home page answers with the store's title."""
+    docs = _render(kubectl, tmp_path, "woocommerce")
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "shop1-credentials"},
+        "stringData": {"database-password": PASSWORD, "database-root-password": PASSWORD + "-root"},
+    }
+    kubectl.apply(secret, *_component(docs, "database"), *_component(docs, "wordpress"))
+    kubectl.wait("pod/mariadb-0", "condition=Ready", timeout=240)
+    kubectl.wait("deployment/wordpress", "condition=Available", timeout=300)
+    assert kubectl.run("exec", "deploy/wordpress", "--", "id", "-u").strip() == "33"
+
+    address = kubectl.json("service", "wordpress")["spec"]["clusterIP"]
+    host = "shop1.acme.local"
+    status, page = _http(address, "/wp-admin/install.php", host=host)
+    assert status == 200, (status, page[-2000:])
+    assert "Error establishing a database connection" not in page
+    assert 'name="weblog_title"' in page, page[-2000:]
+    status, page = _http(address, "/wp-admin/install.php?step=2", host=host, form={
+        "weblog_title": "Stand-in Shop", "user_name": "owner", "admin_password": "Own3r-pass-words",
+        "admin_password2": "Own3r-pass-words", "pw_weak": "on", "admin_email": "owner@shop1.acme.local",
+        "blog_public": "0", "language": "",
+    })
+    assert status == 200, (status, page[-2000:])
+    assert "Success!" in page, page[-2000:]
+    status, page = _http(address, "/", host=host)
+    assert status == 200, (status, page[-2000:])
+    assert "Stand-in Shop" in page

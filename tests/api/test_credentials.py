@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -32,7 +34,9 @@ from tests.api.conftest import TEST_CONFIG, Running, serving
 from tests.api.documents import STORE_FIELDS
 from tests.fixtures.kube import KubeCluster
 
-pytestmark = [pytest.mark.cluster, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = pytest.mark.cluster
+asynchronous = pytest.mark.asyncio(loop_scope="session")
+REPO = Path(__file__).resolve().parents[2]
 
 REVEAL = """
 mutation Reveal($id: ID!) {
@@ -113,6 +117,7 @@ async def _token(tokens: TokenStore, tenant: str) -> tuple[str, str]:
     return token_id, token
 
 
+@asynchronous
 async def test_the_owner_gets_the_secrets_values_and_the_reveal_is_recorded_without_them(
     revealing: Running, service: StoreService, cluster: Cluster, database_url: str, tenant: str,
 ) -> None:
@@ -138,6 +143,7 @@ async def test_the_owner_gets_the_secrets_values_and_the_reveal_is_recorded_with
         assert value.encode() not in stored, "a credential reached the event store"
 
 
+@asynchronous
 async def test_a_medusa_owner_gets_the_admin_email_and_the_publishable_key(
     revealing: Running, service: StoreService, cluster: Cluster, tenant: str,
 ) -> None:
@@ -152,6 +158,7 @@ async def test_a_medusa_owner_gets_the_admin_email_and_the_publishable_key(
     assert answer["publishableKey"] == values["publishable-key"]
 
 
+@asynchronous
 async def test_another_tenant_gets_not_found_and_nothing_is_recorded(
     revealing: Running, service: StoreService, cluster: Cluster, tenant: str,
 ) -> None:
@@ -166,6 +173,7 @@ async def test_another_tenant_gets_not_found_and_nothing_is_recorded(
     assert service.get_store(store.id).version == store.version
 
 
+@asynchronous
 async def test_an_admin_may_reveal_any_tenants_store(
     revealing: Running, service: StoreService, cluster: Cluster, tenant: str,
 ) -> None:
@@ -178,6 +186,7 @@ async def test_an_admin_may_reveal_any_tenants_store(
     assert list(service.history(store.id))[-1].actor == f"admin:{admin_id}"
 
 
+@asynchronous
 async def test_a_store_that_is_not_ready_is_refused_and_nothing_is_recorded(
     revealing: Running, service: StoreService, tenant: str,
 ) -> None:
@@ -192,6 +201,7 @@ async def test_a_store_that_is_not_ready_is_refused_and_nothing_is_recorded(
     assert service.get_store(store.id).version == 1
 
 
+@asynchronous
 async def test_a_ready_store_whose_secret_is_gone_is_refused_and_nothing_is_recorded(
     revealing: Running, service: StoreService, cluster: Cluster, tenant: str,
 ) -> None:
@@ -204,6 +214,7 @@ async def test_a_ready_store_whose_secret_is_gone_is_refused_and_nothing_is_reco
     assert service.get_store(store.id).version == store.version
 
 
+@asynchronous
 async def test_the_links_and_the_timeline_of_a_revealed_store(
     revealing: Running, service: StoreService, cluster: Cluster, tenant: str,
 ) -> None:
@@ -235,3 +246,47 @@ async def _projected(api: Api, token: str, store_id: str, version: int) -> dict[
             return node
         await asyncio.sleep(0.05)
     raise AssertionError(f"store {store_id} never reached version {version} in the read model")
+
+
+def test_the_operator_cli_prints_the_four_values_and_is_recorded_as_the_operator(
+    service: StoreService, cluster: Cluster, database_url: str, tenant: str,
+) -> None:
+    store = _ready_store(service, tenant, "medusa")
+    values = _secret_values("medusa")
+    cluster.store_secret(store.namespace, values)
+    env = {**cluster.cluster.env(), "DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "storeplane.cli", "stores", "credentials", str(store.id), "--json"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=REPO, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "admin_url": f"{store.url}app/", "admin_username": values["admin-email"],
+        "admin_password": values["admin-password"], "publishable_key": values["publishable-key"],
+    }
+    last = list(service.history(store.id))[-1]
+    assert isinstance(last, Store.CredentialsRevealed)
+    assert last.actor.startswith("operator:")
+    assert last.correlation_id.startswith("cli-")
+    stored = b"".join(_stored_states(database_url, store))
+    assert values["admin-password"].encode() not in stored
+
+
+def test_the_operator_cli_refuses_a_store_that_is_not_ready_and_records_nothing(
+    service: StoreService, cluster: Cluster, database_url: str, tenant: str,
+) -> None:
+    store = service.create_store(
+        tenant=tenant, name="cli-early", engine="woocommerce", plan="small", idempotency_key=None,
+        stamp=Stamp(tenant_actor(tenant, "t0"), "create-cli-early"),
+    )
+    env = {**cluster.cluster.env(), "DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "storeplane.cli", "stores", "credentials", str(store.id)],
+        capture_output=True, text=True, timeout=120, env=env, cwd=REPO, check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "storeplane: conflict: cannot reveal the credentials of a store that is requested: "
+        "they can be revealed once the store is READY"
+    )
+    assert service.get_store(store.id).version == 1

@@ -11,6 +11,7 @@ back, so a reveal that could not be recorded shows nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import ParamSpec, Protocol, TypeVar
 from uuid import UUID
@@ -20,6 +21,8 @@ from domain.credentials import StoreCredentials
 from domain.errors import CredentialsMissing
 from domain.service import StoreService
 from reconciler.cluster.charts import CREDENTIALS_SECRET
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -46,4 +49,8 @@ async def reveal_credentials(
     secret = await source.read(store.namespace)
     if secret is None:
         raise CredentialsMissing(store_id, f"secret {CREDENTIALS_SECRET}")
-    return await run(service.reveal_credentials, store_id, secret=secret, stamp=stamp, tenant=tenant)
+    revealed = await run(service.reveal_credentials, store_id, secret=secret, stamp=stamp, tenant=tenant)
+    # Who and for which request, as the event has it; never a value.
+    log.info("store=%s correlation_id=%s actor=%s credentials revealed", store_id, stamp.correlation_id,
+             stamp.actor)
+    return revealed

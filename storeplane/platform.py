@@ -106,9 +106,10 @@ def existing_cluster() -> KubeAccess | None:
         return KubeAccess.from_env()
     except NoClusterConfigured:
         pass
-    from storeplane.localcluster import runtime  # only needed without a configured cluster
+    from storeplane.localcluster import paths, runtime  # only needed without a configured cluster
 
-    kubeconfig = runtime.cluster().kubeconfig
+    # The path alone: `runtime.cluster()` would build the cluster binaries when they are missing.
+    kubeconfig = paths.clusters_dir() / runtime.DEFAULT_NAME / runtime.KUBECONFIG_NAME
     return KubeAccess(kubeconfig) if kubeconfig.exists() else None
 
 

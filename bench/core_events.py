@@ -69,7 +69,7 @@ def append_history(service: StoreService, events: int) -> None:
             )
             store.start_provisioning(stamp=Stamp(SYSTEM, f"c-{i}"))
             store.record_namespace_ready(namespace=store.namespace, stamp=Stamp(SYSTEM, "c"))
-            store.record_ready(url=f"http://h-{i}.{tenant}.example", stamp=Stamp(SYSTEM, "c"))
+            store.record_ready(url=f"http://h-{i}.{tenant}.example", check="", stamp=Stamp(SYSTEM, "c"))
             batch.append(store)
         service.save(*batch)
 

@@ -95,6 +95,9 @@ class Store(Aggregate):
 
     class BecameReady(Event):
         url: str
+        # What showed the store serves ("GET / answered 200 in 12 ms"), or why it was not checked.
+        # Events recorded before the check existed have none.
+        check: str = ""
 
     class AttemptFailed(Event):
         step: str
@@ -255,9 +258,9 @@ class Store(Aggregate):
         self._check_status("record the release of", StoreStatus.PROVISIONING)
         self._release_installed(release=release, chart=chart, revision=revision, **stamp.fields())
 
-    def record_ready(self, *, url: str, stamp: Stamp) -> None:
+    def record_ready(self, *, url: str, check: str, stamp: Stamp) -> None:
         self._check_status("mark ready", StoreStatus.PROVISIONING)
-        self._became_ready(url=url, **stamp.fields())
+        self._became_ready(url=url, check=check, **stamp.fields())
 
     def record_attempt_failed(self, *, step: str, reason: str, retry_at: datetime, stamp: Stamp) -> None:
         self._check_status("record a failed attempt of", StoreStatus.PROVISIONING)
@@ -343,7 +346,7 @@ class Store(Aggregate):
         self._complete(ProvisioningStep.RELEASE)
 
     @event(BecameReady)
-    def _became_ready(self, *, url: str, actor: str, correlation_id: str) -> None:
+    def _became_ready(self, *, url: str, actor: str, correlation_id: str, check: str = "") -> None:
         self.status = StoreStatus.READY
         self.status_reason = ""
         self.url = url

@@ -153,31 +153,36 @@ class Dispatcher:
 
     async def _hand_back(self, claim: Claim, verdict: Verdict | None) -> None:
         try:
-            if claim.store_id in self.preempted:
-                self.preempted.discard(claim.store_id)
-                await self.leases.release(
-                    claim.store_id, version=0, not_before=utc_now(), failures=claim.failures
-                )
-                return
-            if verdict is not None and verdict.gone:
-                await self.leases.forget(claim.store_id)
-                return
-            if verdict is None or verdict.failed:  # crashed, cancelled, or failed without retry state
-                failures = claim.failures + 1
-                delay = retry_delay(failures, self.settings.retry, random.random())
-                version = verdict.version if verdict else None  # None: as the store is now
-                await self.leases.release(
-                    claim.store_id, version=version, not_before=utc_now() + delay, failures=failures
-                )
-                self._remember(utc_now() + delay)
-                return
-            await self.leases.release(
-                claim.store_id, version=verdict.version, not_before=verdict.look_again_at, failures=0
-            )
-            if verdict.look_again_at is not None:
-                self._remember(verdict.look_again_at)
+            if not await self._release(claim, verdict):
+                # Work that found nothing to do (a store finished by another holder while this
+                # process was paused) records nothing either way; the operator still learns why.
+                log.warning("store=%s lease epoch %d of %s was no longer current at hand-back; "
+                            "left to its holder", claim.store_id, claim.epoch, self.leases.holder)
         except DATABASE_ERRORS as error:
             log.warning("store=%s lease release failed (it will expire): %s", claim.store_id, error)
+
+    async def _release(self, claim: Claim, verdict: Verdict | None) -> bool:
+        """Hands the lease back with when to look again; False when it was no longer ours."""
+        if claim.store_id in self.preempted:
+            self.preempted.discard(claim.store_id)
+            return await self.leases.release(
+                claim.store_id, version=0, not_before=utc_now(), failures=claim.failures
+            )
+        if verdict is not None and verdict.gone:
+            return await self.leases.forget(claim.store_id)
+        if verdict is None or verdict.failed:  # crashed, cancelled, or failed without retry state
+            failures = claim.failures + 1
+            delay = retry_delay(failures, self.settings.retry, random.random())
+            version = verdict.version if verdict else None  # None: as the store is now
+            self._remember(utc_now() + delay)
+            return await self.leases.release(
+                claim.store_id, version=version, not_before=utc_now() + delay, failures=failures
+            )
+        if verdict.look_again_at is not None:
+            self._remember(verdict.look_again_at)
+        return await self.leases.release(
+            claim.store_id, version=verdict.version, not_before=verdict.look_again_at, failures=0
+        )
 
     def _remember(self, when: datetime) -> None:
         heapq.heappush(self.timers, when)

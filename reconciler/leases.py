@@ -89,11 +89,12 @@ class Leases:
 
     async def release(
         self, store_id: UUID, *, version: int | None, not_before: datetime | None, failures: int
-    ) -> None:
+    ) -> bool:
         """Hands the store back, not to be claimed before `not_before` unless it changes past
         `version`; `version=None` means the version the read model has now (work that crashed
-        knows no version of its own, and 0 would let the store be claimed again at once)."""
-        await self.pool.execute(
+        knows no version of its own, and 0 would let the store be claimed again at once).
+        Returns False when the lease was no longer this holder's (expired and claimed by another)."""
+        status = await self.pool.execute(
             f"""UPDATE {LEASES} AS l
                 SET holder = NULL, expires_at = now(), not_before = $4, failures = $5,
                     done_version = COALESCE(
@@ -104,11 +105,14 @@ class Leases:
                 WHERE store_id = $1 AND holder = $2""",
             store_id, self.holder, version, not_before, failures,
         )
+        return _changed_one(status)
 
-    async def forget(self, store_id: UUID) -> None:
-        await self.pool.execute(
+    async def forget(self, store_id: UUID) -> bool:
+        """Drops the lease of a store that is gone; False when it was no longer this holder's."""
+        status = await self.pool.execute(
             f"DELETE FROM {LEASES} WHERE store_id = $1 AND holder = $2", store_id, self.holder
         )
+        return _changed_one(status)
 
     async def release_all(self) -> None:
         """Hands back everything this process holds, for another process to pick up at once."""
@@ -116,3 +120,8 @@ class Leases:
             f"UPDATE {LEASES} SET holder = NULL, expires_at = now(), not_before = now() WHERE holder = $1",
             self.holder,
         )
+
+
+def _changed_one(status: str) -> bool:
+    """Whether an UPDATE/DELETE command tag (`UPDATE 1`) says it changed a row."""
+    return status.rsplit(" ", 1)[-1] != "0"

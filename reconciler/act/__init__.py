@@ -68,7 +68,7 @@ async def _dispatch(ctx: StoreContext, action: Action) -> Outcome:
         case RecoverRelease():
             return await recover_release.recover_release(ctx, action)
         case MarkReady():
-            return readiness.mark_ready(ctx)
+            return await readiness.mark_ready(ctx)
         case RecordDrift():
             return drift.record_drift(action)
         case UninstallRelease():

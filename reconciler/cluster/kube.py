@@ -78,8 +78,20 @@ class Kube:
                 return None
             raise
 
-    async def items(self, path: str) -> list[dict[str, Any]]:
-        listed = await self._call("GET", path)
+    async def status_of(self, path: str, *, within: float) -> int:
+        """GETs `path` (any content, e.g. a store's page through the service proxy) and returns
+        the HTTP status; the body is dropped unread. Connection errors and timeouts raise."""
+        response = await self.api.call_api(
+            path, "GET", header_params={"Accept": "*/*"}, auth_settings=["BearerToken"],
+            _preload_content=False, _request_timeout=within,
+        )
+        try:
+            return int(response.status)
+        finally:
+            response.release()
+
+    async def items(self, path: str, *, query: list[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+        listed = await self._call("GET", path, query=query)
         items: list[dict[str, Any]] = listed.get("items") or []
         return items
 

@@ -166,3 +166,20 @@ async def test_work_that_crashed_is_not_claimed_again_before_its_backoff(
     own_service.delete_store(store.id, stamp=Stamp("tenant:acme", "c-2"))
     await ProjectionRunner(own_pool).catch_up()
     assert [c.store_id for c in await leases.claim(1)] == [store.id], "a change still wakes it"
+
+
+async def test_handing_back_a_lease_taken_over_leaves_it_to_the_new_holder(
+    own_pool: asyncpg.Pool, own_service: StoreService
+) -> None:
+    """A holder that woke after another took over, and found nothing to do, says so (False) and
+    neither releases nor forgets the new holder's lease."""
+    store = await requested_store(own_service, own_pool)
+    first, second = (Leases(own_pool, holder=h, ttl=TTL) for h in ("first", "second"))
+    await first.claim(1)
+    await expire(own_pool, store)
+    await second.claim(1)
+    assert not await first.release(store.id, version=None, not_before=None, failures=0)
+    assert not await first.forget(store.id)
+    holder = await own_pool.fetchval(f"SELECT holder FROM {LEASES} WHERE store_id = $1", store.id)
+    assert holder == "second"
+    assert await second.release(store.id, version=None, not_before=None, failures=0)

@@ -50,7 +50,9 @@ def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:
         )
         service.change(store.id, lambda s: s.start_provisioning(stamp=Stamp(SYSTEM, "c")))
         if i % 3 == 0:
-            service.change(store.id, lambda s: s.record_ready(url="http://u", stamp=Stamp(SYSTEM, "c")))
+            service.change(
+                store.id, lambda s: s.record_ready(url="http://u", check="", stamp=Stamp(SYSTEM, "c"))
+            )
         if i % 4 == 0:
             service.delete_store(store.id, stamp=Stamp("tenant:t", "c"))
         stores.append(store)

@@ -60,7 +60,9 @@ async def test_a_connection_left_mid_operation_by_a_killed_server_is_survived(po
         count += 1
         runs.put_nowait(count)
         if count == 1:
-            raise asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress")
+            raise asyncpg.InternalClientError(
+                "cannot switch to state 11; another operation (2) is in progress"
+            )
 
     follower = Follower(pool, f"follower_test_{uuid.uuid4().hex[:8]}", handler, poll_interval=3600)
     stop = asyncio.Event()

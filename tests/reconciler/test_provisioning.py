@@ -4,6 +4,7 @@ namespace, guardrails, credentials and release, and deleting it leaves nothing b
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,8 @@ async def test_each_engine_reaches_ready_with_its_real_chart(
     events = await read_model.events(store_id=row.id)
     assert [e.type for e in events] == PROVISIONING_EVENTS
     assert {e.correlation_id for e in events} == {f"create-{name}"}, "every outcome names its cause"
+    check = json.loads(events[-1].data)["check"]
+    assert check.startswith("not called: its pods run on nodes kwok simulates"), check
     history = tools.history(name, row.namespace)
     assert [h["status"] for h in history] == ["deployed"], "installed exactly once"
     _assert_namespace_holds_the_store(tools, row.namespace, row.id, tenant, engine)

@@ -49,3 +49,11 @@ def test_a_stored_lifecycle_replays_to_the_state_it_recorded() -> None:
     assert store.last_actor == "system:reconciler"
     assert store.last_correlation_id == "c-3"
     assert events[0].actor == "tenant:acme/token:t1"
+
+
+def test_a_ready_event_stored_before_the_serving_check_reads_as_unchecked() -> None:
+    """November's BecameReady has no `check`: it replays, and reads as "" (not checked)."""
+    _, events = _replayed()
+    [ready] = [e for e in events if isinstance(e, Store.BecameReady)]
+    assert "check" not in vars(ready)
+    assert ready.check == ""

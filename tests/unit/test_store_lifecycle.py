@@ -32,7 +32,7 @@ def provisioned() -> Store:
     store = requested()
     store.start_provisioning(stamp=Stamp(SYSTEM, "c-1"))
     store.record_namespace_ready(namespace=store.namespace, stamp=Stamp(SYSTEM, "c-1"))
-    store.record_ready(url="http://shop.acme.example", stamp=Stamp(SYSTEM, "c-1"))
+    store.record_ready(url="http://shop.acme.example", check="GET / answered 200", stamp=Stamp(SYSTEM, "c-1"))
     return store
 
 
@@ -147,7 +147,7 @@ def test_outcomes_that_arrive_after_a_delete_request_are_refused() -> None:
     store.start_provisioning(stamp=Stamp(SYSTEM, "c"))
     store.request_deletion(stamp=Stamp(ACTOR, "c"))
     with pytest.raises(IllegalTransition):
-        store.record_ready(url="http://x", stamp=Stamp(SYSTEM, "c"))
+        store.record_ready(url="http://x", check="", stamp=Stamp(SYSTEM, "c"))
 
 
 def test_drift_on_a_ready_store_sends_it_back_to_provisioning() -> None:

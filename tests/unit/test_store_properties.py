@@ -28,7 +28,7 @@ COMMANDS: dict[str, Command] = {
     "guardrails": lambda s: s.record_guardrails_applied(resources=["quota"], stamp=Stamp(S, C)),
     "credentials": lambda s: s.record_credentials_issued(secret_name="creds", stamp=Stamp(S, C)),
     "release": lambda s: s.record_release_installed(release="r", chart="c", revision=1, stamp=Stamp(S, C)),
-    "ready": lambda s: s.record_ready(url="http://r", stamp=Stamp(S, C)),
+    "ready": lambda s: s.record_ready(url="http://r", check="", stamp=Stamp(S, C)),
     "attempt_failed": lambda s: s.record_attempt_failed(
         step="release", reason="timeout", retry_at=datetime(2030, 1, 1, tzinfo=UTC), stamp=Stamp(S, C)),
     "failed": lambda s: s.record_failed(step="release", reason="boom", retryable=False, stamp=Stamp(S, C)),

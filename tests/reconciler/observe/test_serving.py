@@ -1,0 +1,52 @@
+"""Where a store answers, from its Ingresses and its Service's endpoints: pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.observe.serving import Backend, backend_for, endpoint_nodes, simulated
+
+HOST = "shop.acme.stores.test"
+
+
+def ingress(host: str, *paths: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
+    return {"spec": {"rules": [{"host": host, "http": {"paths": [
+        {"path": path, "backend": {"service": {"name": name, "port": port}}} for path, name, port in paths
+    ]}}]}}
+
+
+def test_the_root_path_of_the_store_host_names_the_backend() -> None:
+    ingresses = [
+        ingress("other.acme.stores.test", ("/", "other", {"number": 80})),
+        ingress(HOST, ("/static", "files", {"number": 8080}), ("/", "web", {"name": "http"})),
+    ]
+    assert backend_for(ingresses, HOST) == Backend("web", "http")
+
+
+def test_without_a_rule_for_the_host_there_is_no_backend() -> None:
+    assert backend_for([ingress("other.example", ("/", "web", {"number": 80}))], HOST) is None
+    assert backend_for([{"spec": {}}], HOST) is None
+
+
+def test_the_proxy_path_goes_through_the_api_server() -> None:
+    assert Backend("web", "80").proxy_path("store-1", "/health") == (
+        "/api/v1/namespaces/store-1/services/web:80/proxy/health"
+    )
+
+
+def test_only_ready_endpoints_count_and_a_missing_condition_means_ready() -> None:
+    slices = [{"endpoints": [
+        {"nodeName": "a", "conditions": {"ready": True}},
+        {"nodeName": "b", "conditions": {"ready": False}},
+        {"nodeName": "c"},
+        {"conditions": {"ready": True}},
+    ]}]
+    assert endpoint_nodes(slices) == {"a", "c"}
+
+
+def test_simulated_only_when_every_node_is_kwoks() -> None:
+    kwok = {"metadata": {"annotations": {"kwok.x-k8s.io/node": "fake"}}}
+    real = {"metadata": {"labels": {"storeplane.dev/node": "real"}}}
+    assert simulated([kwok, kwok])
+    assert not simulated([kwok, real])
+    assert not simulated([])

@@ -29,7 +29,7 @@ def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:
         step(service, store, "start_provisioning", stamp=Stamp(SYSTEM, corr))
         if i % 2 == 0:
             step(service, store, "record_ready", url=f"http://shop-{i}.{tenant}.stores.localhost",
-                 stamp=Stamp(SYSTEM, corr))
+                 check="GET / answered 200", stamp=Stamp(SYSTEM, corr))
             # The owner is shown its credentials: an event of history, not of state.
             service.reveal_credentials(
                 store.id, secret=OWNER_SECRET, stamp=Stamp(f"tenant:{tenant}", f"reveal-{i}")

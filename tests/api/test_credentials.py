@@ -100,7 +100,9 @@ def _ready_store(service: StoreService, tenant: str, engine: str) -> Store:
     system = Stamp(RECONCILER, f"create-{name}")
     service.change(store.id, lambda s: s.start_provisioning(stamp=system))
     url = f"http://{name}.{tenant}.stores.test/"
-    return service.change(store.id, lambda s: s.record_ready(url=url, check="GET / answered 200", stamp=system))
+    return service.change(
+        store.id, lambda s: s.record_ready(url=url, check="GET / answered 200", stamp=system)
+    )
 
 
 def _stored_states(database_url: str, store: Store) -> list[bytes]:

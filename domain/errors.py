@@ -64,6 +64,29 @@ class IdempotencyKeyReused(Conflict):
         self.key = key
 
 
+class CredentialsNotReady(IllegalTransition):
+    """The store's credentials can be revealed only once it is READY: before, its Secret may not
+    exist yet; after deletion, it is gone."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            "reveal the credentials of", status, "they can be revealed once the store is READY"
+        )
+
+
+class CredentialsMissing(Conflict):
+    """The store is READY but its credentials Secret (or a key of it) is not there: the reconciler
+    puts it back on its next pass, so a later attempt may succeed."""
+
+    def __init__(self, store_id: object, missing: str) -> None:
+        super().__init__(
+            f"the credentials of store {store_id} cannot be read right now ({missing} missing); "
+            "try again shortly"
+        )
+        self.store_id = store_id
+        self.missing = missing
+
+
 class ConcurrentModification(Conflict):
     """Another command changed the store between our read and our write; the caller may retry."""
 

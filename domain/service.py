@@ -8,7 +8,7 @@ errors here, so callers only ever see the types in `domain.errors`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, ParamSpec, TypeVar
 from uuid import UUID
@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 
 from domain.actors import Stamp
 from domain.catalog import PlanCatalog
+from domain.credentials import StoreCredentials, credentials_from_secret
 from domain.errors import (
     ConcurrentModification,
     IdempotencyKeyReused,
@@ -107,6 +108,25 @@ class StoreService(Application[UUID]):
             lambda s: s.request_retry(stamp=stamp),
             tenant=tenant,
         )
+
+    def credentials_target(self, store_id: UUID, *, tenant: str | None = None) -> Store:
+        """The store whose credentials the caller may read, before anything is read or recorded:
+        NOT_FOUND for another tenant's store, `CredentialsNotReady` unless READY."""
+        store = self.get_store(store_id, tenant=tenant)
+        store.check_credentials_readable()
+        return store
+
+    def reveal_credentials(
+        self, store_id: UUID, *, secret: Mapping[str, str], stamp: Stamp, tenant: str | None = None
+    ) -> StoreCredentials:
+        """Records that the caller was shown the credentials in `secret` (the store's Secret, read by
+        the caller's adapter) and returns them. Recorded before they are returned: a reveal that
+        could not be recorded shows nothing."""
+        store = self.get_store(store_id, tenant=tenant)
+        store.reveal_credentials(stamp=stamp)  # the guards again: the store may have changed since
+        credentials = credentials_from_secret(store.id, store.engine, store.url, secret)
+        self._save_store(store)
+        return credentials
 
     # Use cases of the reconciler ------------------------------------------------------------
 

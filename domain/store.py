@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actors import Stamp
 from domain.catalog import Engine, PlanCatalog
-from domain.errors import IllegalTransition, InvalidInput
+from domain.errors import CredentialsNotReady, IllegalTransition, InvalidInput
 from domain.naming import check_new_tenant, check_store_name, namespace_for
 from domain.text import check_correlation_id, check_optional_text, check_text
 
@@ -132,6 +132,10 @@ class Store(Aggregate):
     class DriftDetected(Event):
         drift: str
 
+    class CredentialsRevealed(Event):
+        """Someone was shown the store's admin credentials. Only who and for which request: the
+        values themselves are never recorded (the event store is read by every component)."""
+
     @event(Requested)
     def __init__(
         self,
@@ -220,6 +224,17 @@ class Store(Aggregate):
             raise IllegalTransition("delete", self.status.value, "deletion is already under way")
         self._check_status("delete", *LIVE_STATUSES)
         self._deletion_requested(**stamp.fields())
+
+    def check_credentials_readable(self) -> None:
+        """Only a READY store has credentials to reveal (a provisioning one may have no Secret yet,
+        a deleting one is losing it)."""
+        if self.status != StoreStatus.READY:
+            raise CredentialsNotReady(self.status.value)
+
+    def reveal_credentials(self, *, stamp: Stamp) -> None:
+        check_correlation_id("correlationId", stamp.correlation_id)
+        self.check_credentials_readable()
+        self._credentials_revealed(**stamp.fields())
 
     # Outcomes reported by the reconciler ----------------------------------------------------
 
@@ -374,6 +389,11 @@ class Store(Aggregate):
     def _release_uninstalled(self, *, release: str, actor: str, correlation_id: str) -> None:
         self.release_revision = None
         self.status_reason = f"release {release} uninstalled; deleting namespace"
+
+    @event(CredentialsRevealed)
+    def _credentials_revealed(self, *, actor: str, correlation_id: str) -> None:
+        """Changes nothing but who touched the store last (`Event.apply`): a reveal is history,
+        not state, so the status, its reason and the steps stay as they were."""
 
     @event(Deleted)
     def _deleted(self, *, actor: str, correlation_id: str) -> None:

@@ -19,6 +19,7 @@ from domain.catalog import PlanCatalog
 from domain.service import StoreService
 from graphql_api.caller import Authentication, Caller
 from graphql_api.config import ApiConfig
+from graphql_api.credentials import CredentialsSource
 from graphql_api.errors import ApiError, Code, forbidden, rate_limited, unauthenticated
 from graphql_api.live.broadcaster import Broadcaster
 from graphql_api.loaders import Loaders
@@ -48,6 +49,8 @@ class ApiServices:
     limiter: SharedRateLimiter  # mutations and query budgets, by tenant, shared by all processes
     config: ApiConfig
     metrics: ApiMetrics = field(default_factory=ApiMetrics)
+    # Where store credentials are read for a reveal; None: this API has no cluster access.
+    credentials: CredentialsSource | None = None
     # The service is synchronous (psycopg); its calls run in a lane of threads sized for it
     # (`postgres.threads`), so they never queue behind other components' calls.
     threads: Threads = field(init=False)

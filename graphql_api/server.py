@@ -21,6 +21,7 @@ from domain.service import StoreService
 from graphql_api.app import DASHBOARD_DIST, create_app
 from graphql_api.config import ApiConfig
 from graphql_api.context import ApiServices
+from graphql_api.credentials import CredentialsSource
 from graphql_api.live.broadcaster import Broadcaster
 from graphql_api.metrics import ApiMetrics
 from graphql_api.quota import StoreQuota
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 
 
 def build_services(
-    *, database_url: str, pool: asyncpg.Pool, service: StoreService, config: ApiConfig
+    *, database_url: str, pool: asyncpg.Pool, service: StoreService, config: ApiConfig,
+    credentials: CredentialsSource | None = None,
 ) -> ApiServices:
     read_model = ReadModel(pool)
     metrics = ApiMetrics()
@@ -49,6 +51,7 @@ def build_services(
         limiter=SharedRateLimiter(pool),
         config=config,
         metrics=metrics,
+        credentials=credentials,
     )
 
 

@@ -177,6 +177,13 @@ def _drift_detected(row: StoreRow, e: Store.DriftDetected) -> StoreRow:
     )
 
 
+@handles(Store.CredentialsRevealed)
+def _credentials_revealed(row: StoreRow, _: Store.CredentialsRevealed) -> StoreRow:
+    # A reveal is history (the feed and the audit chain keep it), not state: the row only gets
+    # its new version, as the aggregate does.
+    return row
+
+
 @handles(Store.ReleaseUninstalled)
 def _release_uninstalled(row: StoreRow, e: Store.ReleaseUninstalled) -> StoreRow:
     return replace(row, status_reason=f"release {e.release} uninstalled; deleting namespace")

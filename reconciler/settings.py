@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from reconciler.cluster.access import StoreAccess
+from reconciler.cluster.access import CREDENTIALS_BINDING, StoreAccess
 from reconciler.cluster.charts import ChartSource
 
 DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
@@ -53,6 +53,8 @@ class ReconcilerSettings:
     )
     # With least privilege (the platform chart): the role to bind in each store namespace.
     store_access: StoreAccess | None = None
+    # ... and the API's: `get` of the credentials Secret there, for a reveal.
+    credentials_access: StoreAccess | None = None
 
     @property
     def release_grace(self) -> timedelta:
@@ -86,6 +88,11 @@ class ReconcilerSettings:
             helm_home=helm_home,
             store_access=StoreAccess.parse(
                 os.environ.get("STOREPLANE_STORE_ROLE"), os.environ.get("STOREPLANE_SERVICE_ACCOUNT")
+            ),
+            credentials_access=StoreAccess.parse(
+                os.environ.get("STOREPLANE_CREDENTIALS_ROLE"),
+                os.environ.get("STOREPLANE_API_SERVICE_ACCOUNT"),
+                binding=CREDENTIALS_BINDING, variable="STOREPLANE_API_SERVICE_ACCOUNT",
             ),
             ingress_namespace_labels=(
                 (("kubernetes.io/metadata.name", ingress),) if ingress

@@ -33,6 +33,7 @@ from graphql_api.tokens import ensure_schema as ensure_token_schema
 from postgres.locks import LockKey
 from projections.runner import ProjectionRunner
 from reconciler.cluster.charts import REPO_CHARTS_DIR, ChartSource
+from reconciler.cluster.credentials import KubeCredentialsSource
 from reconciler.cluster.kube import KubeAccess, NoClusterConfigured
 from reconciler.run import run_reconciler
 from reconciler.settings import ReconcilerSettings
@@ -98,6 +99,28 @@ def choose_cluster() -> ClusterChoice:
     return ClusterChoice(KubeAccess(cluster.kubeconfig), str(cluster.bin_dir / "helm"), local=True)
 
 
+def existing_cluster() -> KubeAccess | None:
+    """The cluster this process may read without starting one: KUBECONFIG or in-cluster config,
+    else the local control plane's kubeconfig if `storeplane cluster up` (or `up`) made one."""
+    try:
+        return KubeAccess.from_env()
+    except NoClusterConfigured:
+        pass
+    from storeplane.localcluster import paths, runtime  # only needed without a configured cluster
+
+    # The path alone: `runtime.cluster()` would build the cluster binaries when they are missing.
+    kubeconfig = paths.clusters_dir() / runtime.DEFAULT_NAME / runtime.KUBECONFIG_NAME
+    return KubeAccess(kubeconfig) if kubeconfig.exists() else None
+
+
+def credentials_source(components: Components) -> KubeCredentialsSource | None:
+    """Where the API reads store credentials for a reveal: the reconciler's cluster when this process
+    runs one, else the cluster it can find (in a pod: its own service account, which the reconciler
+    binds in each store namespace to a `get` of the credentials Secret alone)."""
+    access = components.reconciler.cluster.access if components.reconciler else existing_cluster()
+    return KubeCredentialsSource(access) if access is not None else None
+
+
 def reconciler_settings(runtime: Runtime, options: ReconcilerOptions) -> ReconcilerSettings:
     local = options.cluster.local if options.local_values is None else options.local_values
     settings = ReconcilerSettings.from_env(
@@ -125,7 +148,8 @@ async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Component
         options = components.api
         config = ApiConfig.from_env(dev=True if options.dev else None)
         services = build_services(
-            database_url=runtime.database_url, pool=pool, service=runtime.service, config=config
+            database_url=runtime.database_url, pool=pool, service=runtime.service, config=config,
+            credentials=credentials_source(components),
         )
         server = ApiServer(services, host=options.host, port=options.port)
         if runtime.settings.dashboard_dir is not None:

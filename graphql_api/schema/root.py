@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_api.config import ApiConfig
@@ -19,6 +20,7 @@ from graphql_api.context import ApiContext
 from graphql_api.extensions import ErrorCodes, QueryGuard
 from graphql_api.live.shared_results import SharedEventExecutor, SharedResults
 from graphql_api.metrics import ApiMetrics
+from graphql_api.schema.credentials import CredentialsMutation
 from graphql_api.schema.mutations import Mutation
 from graphql_api.schema.queries import Query
 from graphql_api.schema.subscriptions import Subscription
@@ -49,7 +51,7 @@ def build_schema(
     ]
     return _Schema(
         query=Query,
-        mutation=Mutation,
+        mutation=merge_types("Mutation", (Mutation, CredentialsMutation)),
         subscription=Subscription,
         extensions=extensions,
         # Each subscription event is executed once for all the subscribers that see it alike.

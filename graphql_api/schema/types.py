@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain.catalog import Engine, Plan
+from domain.credentials import StoreLinks, links_for
 from domain.store import ProvisioningStep, Store, StoreStatus
 from graphql_api.context import ApiContext
 from graphql_api.paging import page_size
@@ -85,6 +86,19 @@ class StoreNode:
     created_at: datetime
     updated_at: datetime
     completed_steps: strawberry.Private[tuple[str, ...]]
+
+    def _links(self) -> StoreLinks | None:
+        return links_for(Engine(self.engine).value, self.url)
+
+    @field("Where shoppers go: the store's home page; null while the store has no URL.")
+    def storefront_url(self) -> str | None:
+        links = self._links()
+        return links.storefront_url if links else None
+
+    @field("The engine's admin (WordPress: wp-admin/, Medusa: app/); null while the store has no URL.")
+    def admin_url(self) -> str | None:
+        links = self._links()
+        return links.admin_url if links else None
 
     @field("The provisioning steps, in order, with what is done and what is next.")
     def steps(self) -> list[ProvisioningStepState]:

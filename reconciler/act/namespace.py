@@ -7,7 +7,8 @@ worker) and again after a create: a holder that lost its lease meanwhile removes
 just made, so a stale holder waking up after another finished the store's deletion cannot leave a
 resurrected namespace behind.
 With least privilege (the platform chart), the reconciler then binds itself the store role there
-(`cluster.access`), before anything reads or writes inside the namespace.
+(`cluster.access`), before anything reads or writes inside the namespace, and the API the
+credentials role (a reveal's `get` of the credentials Secret).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ async def ensure_namespace(ctx: StoreContext) -> Recorded | Failed:
     await kube.apply(core(name), manifest)
     if (store_access := ctx.settings.store_access) is not None:
         await access.grant(kube, store_access, name, manifests.store_labels(ctx.store))
+    if (credentials_access := ctx.settings.credentials_access) is not None:
+        await access.bind(kube, credentials_access, name, manifests.store_labels(ctx.store))
 
     def record(store: Store, stamp: Stamp) -> None:
         store.record_namespace_ready(namespace=name, stamp=stamp)

@@ -1,21 +1,33 @@
-"""`storeplane stores …`: the operator's commands, on the same application service as the API."""
+"""`storeplane stores …`: the operator's commands, on the same application service as the API.
+
+`credentials` reads the store's Secret from the cluster this shell can reach (KUBECONFIG, in-cluster,
+or the local control plane) and records the reveal like the API does, with actor `operator:<user>`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
+import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from domain.actors import Stamp, operator_actor
 from domain.store import Store
+from graphql_api.credentials import reveal_credentials
 from projections.queries import ReadModel, StoreFilter
 from projections.store_view import StoreRow
+from reconciler.cluster.credentials import KubeCredentialsSource
+from storeplane import platform
 from storeplane.cli.output import print_json, print_record, print_table
 from storeplane.cli.support import with_runtime
 from storeplane.runtime import Runtime
 
+P = ParamSpec("P")
+T = TypeVar("T")
 _LIST_COLUMNS = ("id", "tenant", "name", "engine", "plan", "status", "url", "created_at")
 
 
@@ -71,6 +83,29 @@ def retry(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+async def _in_place(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Runs a service method right here: a one-shot command has no event loop to keep free."""
+    return fn(*args, **kwargs)
+
+
+def credentials(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Shows a store's admin credentials, read from its Secret; recorded as CredentialsRevealed."""
+    access = platform.existing_cluster()
+    if access is None:
+        print("storeplane: no cluster to read the credentials from: set KUBECONFIG, or start the "
+              "local one with `storeplane cluster up`", file=sys.stderr)
+        return 1
+    revealed = asyncio.run(reveal_credentials(
+        service=runtime.service, source=KubeCredentialsSource(access), run=_in_place,
+        store_id=args.store_id, stamp=Stamp(_actor(), _correlation_id()), tenant=None,
+    ))
+    _emit(args, {
+        "admin_url": revealed.admin_url, "admin_username": revealed.admin_username,
+        "admin_password": revealed.admin_password, "publishable_key": revealed.publishable_key,
+    })
+    return 0
+
+
 def show(args: argparse.Namespace, runtime: Runtime) -> int:
     _emit(args, _aggregate_summary(runtime.service.get_store(args.store_id)))
     return 0
@@ -91,7 +126,9 @@ def list_stores(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    stores = subparsers.add_parser("stores", help="create, list, show, delete and retry stores")
+    stores = subparsers.add_parser(
+        "stores", help="create, list, show, delete and retry stores, and reveal their credentials"
+    )
     commands = stores.add_subparsers(dest="stores_command", required=True)
 
     def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
@@ -117,5 +154,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ("show", show, "show one store, replayed from its events"),
         ("delete", delete, "delete a store and everything it has in the cluster"),
         ("retry", retry, "provision a failed store again"),
+        ("credentials", credentials, "show a READY store's admin credentials (the reveal is recorded)"),
     ):
         command(name, handler, help_text).add_argument("store_id", type=_store_id)

@@ -16,6 +16,7 @@ import pytest_asyncio
 from domain.service import StoreService
 from graphql_api.config import ApiConfig
 from graphql_api.context import ApiServices
+from graphql_api.credentials import CredentialsSource
 from graphql_api.server import ApiServer, build_services
 from graphql_api.tokens import TokenStore, ensure_schema
 from projections.runner import ProjectionRunner
@@ -33,16 +34,20 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def serving(database_url: str, service: StoreService, config: ApiConfig,
-                  *, runner: bool = True, send_buffer: int | None = None) -> AsyncIterator[Running]:
+                  *, runner: bool = True, send_buffer: int | None = None,
+                  credentials: CredentialsSource | None = None) -> AsyncIterator[Running]:
     """The API (and, unless told otherwise, a projection runner) until the block ends.
 
     `send_buffer` fixes the kernel send buffer of every accepted connection (Linux: inherited from
     the listening socket), so a reader that stops reading blocks the server's writes soon.
+    `credentials`: where reveals read store Secrets (none: the API has no cluster).
     """
     pool = await create_pool(database_url, max_size=20)
     await ensure_schema(pool)
     stop = asyncio.Event()
-    services = build_services(database_url=database_url, pool=pool, service=service, config=config)
+    services = build_services(
+        database_url=database_url, pool=pool, service=service, config=config, credentials=credentials
+    )
     sock = socket.socket()
     if send_buffer is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)

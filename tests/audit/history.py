@@ -1,4 +1,5 @@
-"""A small, varied store history for the audit tests: creates, provisioning steps, deletions."""
+"""A small, varied store history for the audit tests: creates, provisioning steps, credential
+reveals, deletions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from domain.service import StoreService
 from domain.store import Store
 
 SYSTEM = "system:reconciler"
+OWNER_SECRET = {"admin-username": "admin", "admin-email": "admin@example.com", "admin-password": "pw"}
 
 
 def step(service: StoreService, store: Store, command: str, **arguments: Any) -> None:
@@ -27,7 +29,11 @@ def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:
         step(service, store, "start_provisioning", stamp=Stamp(SYSTEM, corr))
         if i % 2 == 0:
             step(service, store, "record_ready", url=f"http://shop-{i}.{tenant}.stores.localhost",
-                 stamp=Stamp(SYSTEM, corr))
+                 check="GET / answered 200", stamp=Stamp(SYSTEM, corr))
+            # The owner is shown its credentials: an event of history, not of state.
+            service.reveal_credentials(
+                store.id, secret=OWNER_SECRET, stamp=Stamp(f"tenant:{tenant}", f"reveal-{i}")
+            )
         if i % 3 == 0:
             service.delete_store(store.id, stamp=Stamp(f"tenant:{tenant}", f"del-{i}"))
         stores.append(store)

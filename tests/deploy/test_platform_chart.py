@@ -82,13 +82,16 @@ def test_the_api_and_the_reconciler_run_two_replicas_and_the_api_has_probes_and_
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert _by_kind(docs, "PodDisruptionBudget")["storeplane-api"]["spec"]["minAvailable"] >= 1
-    for name in ("storeplane-api", "storeplane-followers"):  # only the reconciler talks to Kubernetes
-        assert deployments[name]["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+    followers = deployments["storeplane-followers"]["spec"]["template"]["spec"]
+    assert followers["automountServiceAccountToken"] is False  # never talks to Kubernetes
+    api_pod = api["spec"]["template"]["spec"]  # reads credentials Secrets with an account of its own
+    assert api_pod["serviceAccountName"] == "storeplane-api"
+    assert api_pod["automountServiceAccountToken"] is True
     hooks = [d for d in docs if d["kind"] == "Job"]
     assert [h["metadata"]["annotations"]["helm.sh/hook"] for h in hooks] == ["post-install,pre-upgrade"]
 
 
-def test_rbac_grants_no_wildcard_no_cluster_wide_secrets_and_binds_only_the_store_role(
+def test_rbac_grants_no_wildcard_no_cluster_wide_secrets_and_binds_only_the_store_roles(
     helm_home: Path,
 ) -> None:
     docs = rendered(home=helm_home, values_file="values-production.yaml")
@@ -102,8 +105,13 @@ def test_rbac_grants_no_wildcard_no_cluster_wide_secrets_and_binds_only_the_stor
     cluster_wide = roles["storeplane-reconciler"]["rules"]
     assert not any("secrets" in rule["resources"] for rule in cluster_wide)
     [bind] = [rule for rule in cluster_wide if "bind" in rule["verbs"]]
-    assert bind["resourceNames"] == ["storeplane-store"]
+    assert bind["resourceNames"] == ["storeplane-store", "storeplane-store-credentials"]
     assert bind["resources"] == ["clusterroles"]
+    # The API's role: one verb on one Secret name, bound only inside store namespaces.
+    assert roles["storeplane-store-credentials"]["rules"] == [
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
+         "resourceNames": ["store-credentials"]},
+    ]
     writes = {"create", "update", "patch"}
     assert not any(
         kind in rule["resources"] and writes & set(rule["verbs"])

@@ -1,9 +1,10 @@
 """The platform chart's RBAC and admission policy, enforced by the real local API server.
 
-Given the chart's ServiceAccount, roles and ValidatingAdmissionPolicy applied to the cluster, when
+Given the chart's ServiceAccounts, roles and ValidatingAdmissionPolicy applied to the cluster, when
 requests are made as the reconciler's service account (impersonated), then it can create store
 namespaces and work inside them, and cannot create cluster roles or bindings, read secrets in
-kube-system or default, or touch a namespace storeplane does not own.
+kube-system or default, or touch a namespace storeplane does not own; it binds the credentials role
+to the API's account alone, which may then `get` the `store-credentials` Secret and nothing else.
 """
 
 from __future__ import annotations
@@ -149,3 +150,31 @@ def test_it_cannot_touch_a_namespace_it_does_not_own_nor_bind_roles_there(
         assert admin.ok("get", "namespace", foreign, "-o", "name").strip() == f"namespace/{foreign}"
     finally:
         admin.run("delete", "namespace", foreign, "--wait=false")
+
+
+def test_it_binds_the_credentials_role_only_to_the_api_which_may_then_get_that_one_secret(
+    platform_rbac: tuple[Kubectl, Kubectl, str],
+) -> None:
+    admin, reconciler, release = platform_rbac
+    store_ns = f"{release}-store-c"
+    reconciler.ok("create", "-f", "-", stdin=_namespace(store_ns, owned=True))
+    try:
+        role = f"{release}-storeplane-store-credentials"
+        sa_ns = reconciler.user.split(":")[2]  # type: ignore[union-attr]
+        to_itself = _store_role_binding(store_ns, role, sa_ns, f"{release}-storeplane-reconciler")
+        refused = reconciler.run("create", "-f", "-", stdin=to_itself)
+        assert "only be bound to storeplane's API service account" in refused.stderr, refused.stderr
+        reconciler.ok("create", "-f", "-", stdin=_store_role_binding(
+            store_ns, role, sa_ns, f"{release}-storeplane-api"))
+        api = Kubectl(admin.cluster, f"system:serviceaccount:{sa_ns}:{release}-storeplane-api")
+        deadline = time.monotonic() + 15  # RBAC reaches the authorizer a moment after the write
+        while not api.can("get", "secrets/store-credentials", store_ns) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert api.can("get", "secrets/store-credentials", store_ns)
+        for verb, resource, namespace in (
+            ("list", "secrets", store_ns), ("get", "secrets/sh.helm.release.v1.shop.v1", store_ns),
+            ("get", "secrets/store-credentials", "kube-system"), ("create", "secrets", store_ns),
+        ):
+            assert not api.can(verb, resource, namespace), f"the API may {verb} {resource} in {namespace}"
+    finally:
+        admin.run("delete", "namespace", store_ns, "--wait=false")

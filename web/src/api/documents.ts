@@ -3,7 +3,7 @@
 
 export const STORE_FIELDS = `
   fragment StoreFields on Store {
-    id name engine plan status statusReason url namespace tenant version createdAt updatedAt
+    id name engine plan status statusReason url adminUrl storefrontUrl namespace tenant version createdAt updatedAt
     steps { name done current }
   }`;
 
@@ -54,6 +54,12 @@ export const DELETE_STORE = `
 export const RETRY_STORE = `
   mutation RetryStore($id: ID!) { retryStore(id: $id) { store { ...StoreFields } } }
   ${STORE_FIELDS}`;
+
+// The answer is a secret: asked for only when the owner clicks, never cached or subscribed to.
+export const REVEAL_CREDENTIALS = `
+  mutation RevealStoreCredentials($id: ID!) {
+    revealStoreCredentials(id: $id) { adminUrl adminUsername adminPassword publishableKey }
+  }`;
 
 export const STORE_UPDATED = `
   subscription StoreUpdated($id: ID) { storeUpdated(id: $id) { ...StoreFields } }

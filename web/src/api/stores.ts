@@ -4,7 +4,16 @@ import * as doc from "./documents";
 import { ApiError } from "./errors";
 import type { Live } from "./live";
 import type { Variables } from "./http";
-import { STORE_STATUSES, type Me, type NewStore, type Store, type StoreEvent, type StoreFilters, type StorePage } from "./types";
+import {
+  STORE_STATUSES,
+  type Me,
+  type NewStore,
+  type Store,
+  type StoreCredentials,
+  type StoreEvent,
+  type StoreFilters,
+  type StorePage,
+} from "./types";
 
 export interface Api {
   request<T>(query: string, variables?: Variables): Promise<T>;
@@ -90,6 +99,12 @@ export async function deleteStore(api: Api, id: string): Promise<Store> {
 export async function retryStore(api: Api, id: string): Promise<Store> {
   const data = await api.request<{ retryStore: { store: Store } }>(doc.RETRY_STORE, { id });
   return data.retryStore.store;
+}
+
+/** A READY store's admin credentials; the server records the reveal in the store's timeline. */
+export async function revealCredentials(api: Api, id: string): Promise<StoreCredentials> {
+  const data = await api.request<{ revealStoreCredentials: StoreCredentials }>(doc.REVEAL_CREDENTIALS, { id });
+  return data.revealStoreCredentials;
 }
 
 /** Every change of one store, or of all the caller's stores when `id` is null. */

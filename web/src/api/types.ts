@@ -26,6 +26,10 @@ export interface Store {
   status: StoreStatus;
   statusReason: string;
   url: string | null;
+  /** The engine's admin under `url` (wp-admin/, app/); null while the store has no URL. */
+  adminUrl: string | null;
+  /** Where shoppers go; null while the store has no URL. */
+  storefrontUrl: string | null;
   namespace: string;
   tenant: string;
   version: number;
@@ -33,6 +37,16 @@ export interface Store {
   updatedAt: string;
   /** The provisioning steps in order: which are done and which one is under way. */
   steps: StepState[];
+}
+
+/** How the owner signs in to the store's admin (revealStoreCredentials); shown, never stored. */
+export interface StoreCredentials {
+  adminUrl: string;
+  /** WooCommerce: the WordPress user name; Medusa: the admin user's email. */
+  adminUsername: string;
+  adminPassword: string;
+  /** Medusa's publishable API key for its Store API; null for WooCommerce (or before the seed). */
+  publishableKey: string | null;
 }
 
 export interface StepState {

@@ -1,10 +1,12 @@
-// The store page: live state and stepper, actions, time travel and the live timeline.
+// The store page: live state and stepper, the owner's way in, actions, time travel and the live
+// timeline.
 import { useState } from "react";
 import { LIST_HREF } from "../app/route";
 import { ENGINE_LABELS } from "../stores/FilterBar";
 import { ErrorNotice } from "../ui/ErrorNotice";
 import { StatusBadge } from "../ui/StatusBadge";
 import { formatWhen } from "../ui/time";
+import { CredentialsPanel, StoreLinks } from "./OwnerAccess";
 import { StoreActions } from "./StoreActions";
 import { Stepper } from "./Stepper";
 import { TimeTravel } from "./TimeTravel";
@@ -46,8 +48,10 @@ export function StoreDetail({ id }: { id: string }) {
           <div><dt>Created</dt><dd>{formatWhen(store.createdAt)}</dd></div>
           <div><dt>Updated</dt><dd>{formatWhen(store.updatedAt)}</dd></div>
         </dl>
+        <StoreLinks store={store} />
         <StoreActions store={store} onChanged={accept} />
       </section>
+      <CredentialsPanel store={store} />
       <TimeTravel store={store} pickedVersion={pickedVersion} onShown={setShownVersion} />
       <section className="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>

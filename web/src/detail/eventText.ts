@@ -18,6 +18,7 @@ const WHAT: Record<string, string> = {
   ReleaseUninstalled: "Release uninstalled",
   Deleted: "Store deleted",
   DriftDetected: "Drift detected",
+  CredentialsRevealed: "Admin credentials revealed",
 };
 
 export function eventTitle(type: string): string {

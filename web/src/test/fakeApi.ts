@@ -91,6 +91,8 @@ export function aStore(overrides: Partial<Store> = {}): Store {
     status: "REQUESTED",
     statusReason: "waiting for the reconciler",
     url: null,
+    adminUrl: null,
+    storefrontUrl: null,
     namespace: "store-1111111111111111",
     tenant: "acme",
     version: 1,

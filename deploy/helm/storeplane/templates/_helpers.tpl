@@ -42,6 +42,16 @@ app.kubernetes.io/component: {{ .component }}
 {{ include "storeplane.fullname" . }}-reconciler
 {{- end }}
 
+{{- define "storeplane.apiServiceAccount" -}}
+{{ include "storeplane.fullname" . }}-api
+{{- end }}
+
+{{/* The ClusterRole each store namespace binds to the API: `get` of the store's credentials
+Secret only, for `revealStoreCredentials` (see rbac.yaml). */}}
+{{- define "storeplane.credentialsRole" -}}
+{{ include "storeplane.fullname" . }}-store-credentials
+{{- end }}
+
 {{/* The ClusterRole each store namespace binds to the reconciler (see rbac.yaml). */}}
 {{- define "storeplane.storeRole" -}}
 {{ include "storeplane.fullname" . }}-store

@@ -1,8 +1,51 @@
-"""The fault suite reuses the reconciler tests' fixtures: the projection running in the
-background, a read model, cluster tools and a helm home of the session's own."""
+"""The fault suite reuses the reconciler tests' fixtures (cluster tools, a helm home of the
+session's own) on a database of its own: stores the other suites leave requested (API and
+browser tests create stores no reconciler finishes) would otherwise fill the slots of the fault
+scenarios' reconcilers, which claim every store in their database, and starve the store under
+test. The projection runs in the background on that database, as for the reconciler tests."""
 
 from __future__ import annotations
 
-from tests.reconciler.conftest import helm_home, projection, read_model, tools
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
 
-__all__ = ["helm_home", "projection", "read_model", "tools"]
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from domain.service import StoreService
+from projections.runner import ProjectionRunner
+from storeplane.database import create_pool, open_service
+from tests.reconciler.conftest import helm_home, read_model, tools
+
+__all__ = ["database_url", "helm_home", "pool", "projection", "read_model", "service", "tools"]
+
+
+@pytest.fixture(scope="package")
+def database_url(make_database: Callable[[], str]) -> str:
+    return make_database()
+
+
+@pytest.fixture(scope="package")
+def service(database_url: str) -> Iterator[StoreService]:
+    app = open_service(database_url)
+    yield app
+    app.close()
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, max_size=10)
+    yield pool
+    await pool.close()
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
+async def projection(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(ProjectionRunner(pool).run(stop, poll_interval=0.5))
+    yield
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)

@@ -24,7 +24,6 @@ from typing import Any
 from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
-from websockets.protocol import State
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -71,11 +70,10 @@ class DirectSocket:
 
     @property
     def open(self) -> bool:
+        # The handshake is complete (the operation was subscribed over it); uvicorn sets these
+        # when either side closes, before the library's own state moves (checked on every push).
         protocol = self._protocol
-        return (
-            protocol.handshake_complete and not protocol.close_sent and not protocol.disconnected
-            and protocol.conn.state is State.OPEN and not protocol.transport.is_closing()
-        )
+        return not (protocol.close_sent or protocol.disconnected or protocol.transport.is_closing())
 
     def write(self, frame: bytes) -> bool:
         """Writes one whole frame (from `text_frame`); False when the socket is no longer open."""

@@ -91,8 +91,8 @@ class _EventsAfter:
         return self.last if batch.events and self.last >= batch.events[0].sequence else None
 
     def sent(self, batch: Batch) -> None:
-        if batch.events:
-            self.last = max(self.last, batch.events[-1].sequence)
+        if batch.events and batch.events[-1].sequence > self.last:
+            self.last = batch.events[-1].sequence
 
 
 def _pusher(context: ApiContext, feed: Feed) -> DirectPush | None:

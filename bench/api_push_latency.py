@@ -148,10 +148,27 @@ async def pushed_lean(base: str, token: str, service: StoreService, store_id: UU
         assert s.transport is not None
         s.transport.close()
     received: list[tuple[str | bytes, float]] = [(raw, at) for s in sockets for at, raw in s.messages]
-    latencies = [at - committed[v] for v, at in versions(received) if v in committed]
+    arrivals = [(v, at - committed[v]) for v, at in versions(received) if v in committed]
+    print_spread(subscribers, arrivals)
+    latencies = [latency for _, latency in arrivals]
     if len(latencies) != subscribers * events:
         print(f"warning: {len(latencies)} deliveries of {subscribers * events} expected")
     return latencies
+
+
+def print_spread(subscribers: int, arrivals: list[tuple[int, float]]) -> None:
+    """Per event, when its first and its last subscriber got it: the first is the path up to the
+    fan-out (commit, projection, NOTIFY, the broadcaster's read), the difference the fan-out itself."""
+    by_event: dict[int, list[float]] = {}
+    for version, latency in arrivals:
+        by_event.setdefault(version, []).append(latency)
+    firsts = sorted(min(v) * 1000 for v in by_event.values())
+    spreads = sorted((max(v) - min(v)) * 1000 for v in by_event.values())
+    if firsts:
+        print(f"{subscribers} subscribers, per event: first delivery median "
+              f"{firsts[len(firsts) // 2]:.1f} ms "
+              f"(max {firsts[-1]:.1f}); first to last median {spreads[len(spreads) // 2]:.1f} ms "
+              f"(max {spreads[-1]:.1f})")
 
 
 async def poller(http: httpx.AsyncClient, token: str, store_id: UUID, after: int,

@@ -67,7 +67,7 @@ def fresh_database() -> Iterator[str]:
             server.stop()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -81,7 +81,7 @@ def platform_running(database_url: str, *, root: Path = ROOT, args: tuple[str, .
 
     `root` is the checkout whose code serves (`-m` imports from the working directory first): an
     export of an older commit gives a same-run baseline of the server as it was."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "storeplane.cli", "up", "--no-reconciler", "--port", str(port), *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,

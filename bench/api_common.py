@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import IO
 from pathlib import Path
 
 import httpx
@@ -82,9 +83,16 @@ def platform_running(database_url: str, *, root: Path = ROOT, args: tuple[str, .
     `root` is the checkout whose code serves (`-m` imports from the working directory first): an
     export of an older commit gives a same-run baseline of the server as it was."""
     port = free_port()
+    # STOREPLANE_BENCH_SERVER_LOG: where the server's log goes (nowhere by default).
+    with open(os.environ.get("STOREPLANE_BENCH_SERVER_LOG", os.devnull), "ab") as log:
+        yield from _serving(database_url, port, root, args, log)
+
+
+def _serving(database_url: str, port: int, root: Path, args: tuple[str, ...],
+             log: IO[bytes]) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "storeplane.cli", "up", "--no-reconciler", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+        stdout=subprocess.DEVNULL, stderr=log, cwd=root,
         env={**os.environ, **UNLIMITED, "DATABASE_URL": database_url},
     )
     base = f"http://127.0.0.1:{port}"

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import time
 import uuid
@@ -131,14 +133,37 @@ async def pushed(base: str, token: str, service: StoreService, store_id: UUID, s
     return latencies
 
 
+def server_rss(base: str) -> int:
+    """The resident memory of the process listening on `base`'s port (the API, with `storeplane up`),
+    found through /proc (Linux): the listening socket's inode, then the process holding it."""
+    port = int(base.rsplit(":", 1)[1])
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # 0A: LISTEN
+            inodes.add(f"socket:[{fields[9]}]")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                status = (proc / "status").read_text()
+                return int(status.split("VmRSS:")[1].split()[0]) * 1024
+    raise RuntimeError(f"no process listens on port {port}")
+
+
 async def pushed_lean(base: str, token: str, service: StoreService, store_id: UUID, subscribers: int,
                       events: int, first: int, gap: float) -> list[float]:
     sockets: list[LeanSubscriber] = []
+    before = server_rss(base)
     for wave in range(0, subscribers, 50):  # in waves, as a real population would arrive
         sockets += await asyncio.gather(*(lean_subscriber(base, token)
                                           for _ in range(min(50, subscribers - wave))))
         await asyncio.sleep(0.2)
     await asyncio.sleep(1)
+    grown = server_rss(base) - before
+    print(f"{subscribers} idle subscriptions: server RSS grew {grown / 2**20:.1f} MiB, "
+          f"{grown / subscribers / 1024:.1f} KiB each (socket, strawberry operation, subscription)")
     committed = await commit_events(service, store_id, events, gap, first)
     for _ in range(600):  # let the last pushes arrive (bounded: a minute)
         if sum(len(s.messages) for s in sockets) >= subscribers * events:

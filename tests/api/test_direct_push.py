@@ -13,6 +13,7 @@ from uuid import UUID
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from domain.actors import Stamp
 from domain.service import StoreService
@@ -90,8 +91,9 @@ async def test_each_operation_gets_its_own_id_and_only_its_tenant_s_events(
 ) -> None:
     tokens = TokenStore(running.services.read_model.pool)
     _, other = await tokens.create(tenant=f"other-{uuid.uuid4().hex[:10]}")
-    async with connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as ws, \
-            connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as theirs:  # type: ignore[list-item]
+    protocols: list[Subprotocol] = [Subprotocol("graphql-transport-ws")]
+    async with connect(api.ws_url, subprotocols=protocols) as ws, \
+            connect(api.ws_url, subprotocols=protocols) as theirs:
         await init(ws, token)
         await init(theirs, other)
         for op in ("a", "b"):
@@ -133,7 +135,7 @@ async def test_a_document_selecting_an_awaited_field_goes_through_strawberry_in_
         await asyncio.to_thread(service.change, UUID(store_id), start)
         for i in range(3):
             await asyncio.to_thread(service.change, UUID(store_id), progress(f"step {i}"))
-        pushed = []
+        pushed: list[dict[str, Any]] = []
         while not pushed or len(pushed[-1]["events"]) < 5:
             pushed.append((await this_one.next())["storeUpdated"])
         assert pushed[-1]["status"] == "PROVISIONING"

@@ -48,7 +48,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## Every benchmark; each prints its numbers beside a baseline of the same run (see bench/RESULTS.md).
-BENCHMARKS := core_events audit_throughput api_create_latency api_push_latency reconciler_throughput
+BENCHMARKS := core_events audit_throughput api_create_latency api_query_throughput api_push_latency reconciler_throughput
 bench: $(STAMP) cluster-binaries dashboard
 	for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b || exit 1; done
 

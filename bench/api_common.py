@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -21,10 +22,14 @@ from storeplane.database import setup_schema
 from storeplane.local_postgres import LocalPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
-UNLIMITED = {
+UNLIMITED = {  # the limits a benchmark's one tenant (or one address) would otherwise hit first
     "STOREPLANE_MAX_LIVE_STORES": "1000000",
     "STOREPLANE_MUTATION_RATE": "1000000",
     "STOREPLANE_MUTATION_BURST": "1000000",
+    "STOREPLANE_QUERY_BUDGET": "1000000000",
+    "STOREPLANE_QUERY_BUDGET_RATE": "1000000000",
+    "STOREPLANE_MAX_SOCKETS_PER_TOKEN": "1000000",
+    "STOREPLANE_MAX_SOCKETS_PER_ADDRESS": "1000000",
 }
 
 
@@ -40,7 +45,9 @@ def summary(name: str, seconds: list[float]) -> str:
 
 
 def machine() -> str:
-    return f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {load} (1, 5, 15 min), {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
 
 
 @contextlib.contextmanager
@@ -61,7 +68,7 @@ def fresh_database() -> Iterator[str]:
             server.stop()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -69,13 +76,23 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def platform_running(database_url: str) -> Iterator[str]:
+def platform_running(database_url: str, *, root: Path = ROOT, args: tuple[str, ...] = ()) -> Iterator[str]:
     """`storeplane up` (projections + API, without the reconciler: its provisioning would move the
-    benchmark's stores on and start a local cluster on the same cores) on a free port; yields its URL."""
-    port = _free_port()
+    benchmark's stores on and start a local cluster on the same cores) on a free port; yields its URL.
+
+    `root` is the checkout whose code serves (`-m` imports from the working directory first): an
+    export of an older commit gives a same-run baseline of the server as it was."""
+    port = free_port()
+    # STOREPLANE_BENCH_SERVER_LOG: where the server's log goes (nowhere by default).
+    with open(os.environ.get("STOREPLANE_BENCH_SERVER_LOG", os.devnull), "ab") as log:
+        yield from _serving(database_url, port, root, args, log)
+
+
+def _serving(database_url: str, port: int, root: Path, args: tuple[str, ...],
+             log: IO[bytes]) -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "storeplane.cli", "up", "--no-reconciler", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        [sys.executable, "-m", "storeplane.cli", "up", "--no-reconciler", "--port", str(port), *args],
+        stdout=subprocess.DEVNULL, stderr=log, cwd=root,
         env={**os.environ, **UNLIMITED, "DATABASE_URL": database_url},
     )
     base = f"http://127.0.0.1:{port}"

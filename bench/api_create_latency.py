@@ -8,6 +8,7 @@ straight through `StoreService` from 50 threads (the event store's own cost), an
 API (the HTTP + GraphQL + auth floor).
 
     .venv/bin/python -m bench.api_create_latency [--clients 50] [--creates 40] [--every 1.0]
+        [--server-root DIR]
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import random
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 
-from bench.api_common import fresh_database, machine, platform_running, summary
+from bench.api_common import ROOT, fresh_database, machine, platform_running, summary
 from domain.actors import Stamp
 from graphql_api.tokens import TokenStore, ensure_schema
 from storeplane.database import create_pool, open_service
@@ -101,14 +103,17 @@ def main() -> None:
     parser.add_argument(
         "--every", type=float, default=1.0, help="open loop: seconds between a client's requests"
     )
+    parser.add_argument("--server-root", type=Path, default=ROOT,
+                        help="the checkout that serves (an export of an older commit: a baseline)")
     args = parser.parse_args()
-    print(f"machine: {machine()}; {args.clients} concurrent clients x {args.creates} requests each")
+    print(f"machine: {machine()}; {args.clients} concurrent clients x {args.creates} requests each; "
+          f"server {args.server_root}")
     n, lines = args.clients, []
     with fresh_database() as url:
         direct, rate = through_service(url, n, args.creates)
         lines.append(summary(f"baseline: StoreService.create_store, {n} threads", direct) + f" {rate:5.0f}/s")
         tokens = asyncio.run(tokens_for(url, n))
-        with platform_running(url) as base:
+        with platform_running(url, root=args.server_root) as base:
             for label, query, every in [
                 ("baseline: { me } over the API, closed loop", ME, 0.0),
                 ("createStore over the API, closed loop", CREATE, 0.0),
@@ -120,6 +125,7 @@ def main() -> None:
                 )
                 lines.append(summary(label, latencies) + f" {rate:5.0f}/s")
     print("\n".join(lines))
+    print(f"after: {machine()}")
 
 
 if __name__ == "__main__":

@@ -8,24 +8,30 @@ when each subscriber receives each event. The path measured is the whole live pa
 NOTIFY → projection batch → NOTIFY → broadcaster → N websockets → this process parsing them. The
 polling baseline: P clients each asking for the store's new events every 5 s from a random phase.
 
-    .venv/bin/python -m bench.api_push_latency [--subscribers 1000] [--events 30] [--pollers 100]
+    .venv/bin/python -m bench.api_push_latency [--subscribers 1000 5000] [--events 30] [--pollers 100]
+        [--server-root DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
+import uvloop
 from websockets.asyncio.client import connect
 
-from bench.api_common import fresh_database, machine, platform_running, summary
+from bench.api_common import ROOT, fresh_database, machine, platform_running, summary
+from bench.lean_subscriber import LeanSubscriber
 from domain.actors import Stamp
 from domain.service import StoreService
 from domain.store import Store
@@ -62,6 +68,15 @@ async def subscriber(ws_url: str, token: str, joined: asyncio.Queue[None],
                 received.append((raw, time.perf_counter()))
 
 
+async def lean_subscriber(base: str, token: str) -> LeanSubscriber:
+    host, port = base.removeprefix("http://").split(":")
+    loop = asyncio.get_running_loop()
+    _, protocol = await loop.create_connection(
+        lambda: LeanSubscriber(host, int(port), token, SUBSCRIBE), host, int(port))
+    await asyncio.wait_for(protocol.subscribed, 120)
+    return protocol
+
+
 def versions(received: list[tuple[str | bytes, float]]) -> list[tuple[int, float]]:
     """The version each `next` message carried, with when it arrived."""
     found = []
@@ -90,7 +105,9 @@ async def commit_events(service: StoreService, store_id: UUID, count: int, gap: 
 
 
 async def pushed(base: str, token: str, service: StoreService, store_id: UUID, subscribers: int,
-                 events: int, first: int, gap: float) -> list[float]:
+                 events: int, first: int, gap: float, client: str) -> list[float]:
+    if client == "lean":
+        return await pushed_lean(base, token, service, store_id, subscribers, events, first, gap)
     received: list[tuple[str | bytes, float]] = []
     joined: asyncio.Queue[None] = asyncio.Queue()
     ws_url = base.replace("http://", "ws://") + "/graphql"
@@ -114,6 +131,69 @@ async def pushed(base: str, token: str, service: StoreService, store_id: UUID, s
     if len(latencies) != subscribers * events:
         print(f"warning: {len(latencies)} deliveries of {subscribers * events} expected")
     return latencies
+
+
+def server_rss(base: str) -> int:
+    """The resident memory of the process listening on `base`'s port (the API, with `storeplane up`),
+    found through /proc (Linux): the listening socket's inode, then the process holding it."""
+    port = int(base.rsplit(":", 1)[1])
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # 0A: LISTEN
+            inodes.add(f"socket:[{fields[9]}]")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                status = (proc / "status").read_text()
+                return int(status.split("VmRSS:")[1].split()[0]) * 1024
+    raise RuntimeError(f"no process listens on port {port}")
+
+
+async def pushed_lean(base: str, token: str, service: StoreService, store_id: UUID, subscribers: int,
+                      events: int, first: int, gap: float) -> list[float]:
+    sockets: list[LeanSubscriber] = []
+    before = server_rss(base)
+    for wave in range(0, subscribers, 50):  # in waves, as a real population would arrive
+        sockets += await asyncio.gather(*(lean_subscriber(base, token)
+                                          for _ in range(min(50, subscribers - wave))))
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1)
+    grown = server_rss(base) - before
+    print(f"{subscribers} idle subscriptions: server RSS grew {grown / 2**20:.1f} MiB, "
+          f"{grown / subscribers / 1024:.1f} KiB each (socket, strawberry operation, subscription)")
+    committed = await commit_events(service, store_id, events, gap, first)
+    for _ in range(600):  # let the last pushes arrive (bounded: a minute)
+        if sum(len(s.messages) for s in sockets) >= subscribers * events:
+            break
+        await asyncio.sleep(0.1)
+    for s in sockets:
+        assert s.transport is not None
+        s.transport.close()
+    received: list[tuple[str | bytes, float]] = [(raw, at) for s in sockets for at, raw in s.messages]
+    arrivals = [(v, at - committed[v]) for v, at in versions(received) if v in committed]
+    print_spread(subscribers, arrivals)
+    latencies = [latency for _, latency in arrivals]
+    if len(latencies) != subscribers * events:
+        print(f"warning: {len(latencies)} deliveries of {subscribers * events} expected")
+    return latencies
+
+
+def print_spread(subscribers: int, arrivals: list[tuple[int, float]]) -> None:
+    """Per event, when its first and its last subscriber got it: the first is the path up to the
+    fan-out (commit, projection, NOTIFY, the broadcaster's read), the difference the fan-out itself."""
+    by_event: dict[int, list[float]] = {}
+    for version, latency in arrivals:
+        by_event.setdefault(version, []).append(latency)
+    firsts = sorted(min(v) * 1000 for v in by_event.values())
+    spreads = sorted((max(v) - min(v)) * 1000 for v in by_event.values())
+    if firsts:
+        print(f"{subscribers} subscribers, per event: first delivery median "
+              f"{firsts[len(firsts) // 2]:.1f} ms "
+              f"(max {firsts[-1]:.1f}); first to last median {spreads[len(spreads) // 2]:.1f} ms "
+              f"(max {spreads[-1]:.1f})")
 
 
 async def poller(http: httpx.AsyncClient, token: str, store_id: UUID, after: int,
@@ -155,17 +235,19 @@ async def run(url: str, base: str, args: argparse.Namespace) -> list[str]:
         store_id = UUID(created.json()["data"]["createStore"]["store"]["id"])
         await asyncio.to_thread(service.change, store_id,
                                 lambda s: s.start_provisioning(stamp=Stamp(SYSTEM, "c")))
-        one = await pushed(base, token, service, store_id, 1, args.events, 0, args.gap)
-        many = await pushed(base, token, service, store_id, args.subscribers, args.events, 1000, args.gap)
-        after = await last_sequence(url, store_id)
-        polls = await polled(base, token, service, store_id, args.pollers, 10, 2000, after)
+        one = await pushed(base, token, service, store_id, 1, args.events, 0, args.gap, args.client)
+        lines = [summary("baseline: push to 1 subscriber", one)]
+        for n, count in enumerate(args.subscribers):
+            many = await pushed(base, token, service, store_id, count, args.events,
+                                1000 * (n + 1), args.gap, args.client)
+            lines.append(summary(f"push to each of {count} subscribers", many))
+        if args.pollers:
+            after = await last_sequence(url, store_id)
+            polls = await polled(base, token, service, store_id, args.pollers, 10, 100_000, after)
+            lines.append(summary(f"baseline: 5 s polling, {args.pollers} pollers (original design)", polls))
     finally:
         service.close()
-    return [
-        summary("baseline: push to 1 subscriber", one),
-        summary(f"push to each of {args.subscribers} subscribers", many),
-        summary(f"baseline: 5 s polling, {args.pollers} pollers (original design)", polls),
-    ]
+    return lines
 
 
 async def last_sequence(url: str, store_id: UUID) -> int:
@@ -181,15 +263,23 @@ async def last_sequence(url: str, store_id: UUID) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--subscribers", type=int, nargs="+", default=[1000],
+                        help="one run per count, one after the other, on the same server")
     parser.add_argument("--events", type=int, default=30)
     parser.add_argument("--pollers", type=int, default=100)
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between committed events")
+    parser.add_argument("--server-root", type=Path, default=ROOT,
+                        help="the checkout that serves (an export of an older commit: a baseline)")
+    parser.add_argument("--client", choices=["lean", "websockets"], default="lean",
+                        help="subscribers: bench.lean_subscriber, or the websockets library's client")
     args = parser.parse_args()
-    print(f"machine: {machine()}; {args.events} events, one each {args.gap} s")
-    with fresh_database() as url, platform_running(url) as base:
-        lines = asyncio.run(run(url, base, args))
+    print(f"machine: {machine()}; {args.events} events, one each {args.gap} s; "
+          f"server {args.server_root}; {args.client} subscribers")
+    with (fresh_database() as url, platform_running(url, root=args.server_root) as base,
+          asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner):
+        lines = runner.run(run(url, base, args))
     print("\n".join(lines))
+    print(f"after: {machine()}")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ from graphql_api.context import ApiContext, ApiServices
 from graphql_api.errors import ApiError, Code, invalid, unauthenticated
 from graphql_api.extensions import document_limits
 from graphql_api.headers import SecurityHeaders
+from graphql_api.live.direct_socket import RawSend
+from graphql_api.live.operation import TransportWSHandler, WSHandler
 from graphql_api.live.shared_results import SharedResults
 from graphql_api.readiness import quarantined, readiness
 from graphql_api.schema.root import build_schema
@@ -88,6 +90,9 @@ def _client_address(request: Request | WebSocket) -> str:
 
 class StoreplaneGraphQL(GraphQL[ApiContext, None]):
     websocket_adapter_class = _WebSocketAdapter
+    # They name each operation for its resolver, which then pushes live results itself (live/push.py).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = WSHandler
 
     def __init__(self, services: ApiServices) -> None:
         config = services.config
@@ -292,4 +297,5 @@ def create_app(services: ApiServices, dashboard: Path | None = DASHBOARD_DIST) -
         log.warning("no dashboard at %s (build it with web/scripts/build.sh); serving the API only",
                     dashboard)
     app = Starlette(routes=routes)
-    return SecurityHeaders(BodySizeLimit(app, max_bytes=services.config.max_body_bytes))
+    # RawSend outermost: live pushes write to uvicorn's own socket (live/direct_socket.py).
+    return RawSend(SecurityHeaders(BodySizeLimit(app, max_bytes=services.config.max_body_bytes)))

@@ -63,7 +63,8 @@ def coded(error: GraphQLError) -> GraphQLError:
     return _located(error, "internal error; it has been logged", {"code": Code.INTERNAL.value})
 
 
-def _recode(result: object, metrics: ApiMetrics) -> None:
+def recode(result: object, metrics: ApiMetrics) -> None:
+    """Gives each error of `result` its code (in place), counting it; also for results pushed directly."""
     errors = getattr(result, "errors", None)
     if not errors:
         return
@@ -88,11 +89,11 @@ class ErrorCodes(SchemaExtension):
             self.metrics.duration.labels(kind).observe(time.perf_counter() - started)
         result = self.execution_context.result
         if not self._streamed and isinstance(result, (GraphQLExecutionResult, ExecutionResult)):
-            _recode(result, self.metrics)
+            recode(result, self.metrics)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         self._streamed = True
-        _recode(result, self.metrics)
+        recode(result, self.metrics)
         yield None
 
     def _kind(self) -> str:

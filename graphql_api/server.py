@@ -88,6 +88,7 @@ class ApiServer:
             # Pushes are small and the same text goes to many sockets: compressing each copy with its
             # socket's own deflate context cost more CPU per delivery than it saved in bytes.
             ws_per_message_deflate=False,
+            ws="websockets-sansio",  # the one whose sockets live pushes write to directly (live/push.py)
         )
         server = _Server(config)
         async with asyncio.TaskGroup() as group:

@@ -71,6 +71,10 @@ class Broadcaster:
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
 
+    def subscriptions(self) -> list[Subscription]:
+        """Every subscription joined now (for /metrics and the tests)."""
+        return [s for subscribers in self._subscribers.values() for s in subscribers]
+
     @contextlib.asynccontextmanager
     async def subscribe(
         self, topic: Topic, *, on_drop: DropCallback | None = None

@@ -13,10 +13,20 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from contextvars import ContextVar
 from typing import Any, ClassVar, cast
 
-from graphql import ExecutionResult, print_ast
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    OperationType,
+    print_ast,
+)
 from graphql.execution import Executor
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 Visibility = Callable[[Any], Hashable]
@@ -90,6 +100,22 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     visibility: ClassVar[Visibility]
     _share_key: Hashable | None = None
     _remember_as: tuple[Hashable, object] | None = None
+    _per_event = False
+
+    def build_resolve_info(
+        self, field_def: GraphQLField, field_nodes: list[FieldNode], parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> GraphQLResolveInfo[Any]:
+        subscribing = self.operation.operation == OperationType.SUBSCRIPTION
+        if subscribing and not self._per_event and path.prev is None:
+            # The subscription's own field, resolved once when it starts, in its operation's task:
+            # its resolver may push results itself (graphql_api.live.push) with this executor.
+            SUBSCRIPTION_EXECUTOR.set(self)
+        return super().build_resolve_info(field_def, field_nodes, parent_type, path)
+
+    def share_key(self) -> Hashable:
+        """What two subscribers must share to receive the same result for the same event."""
+        return self._key()
 
     @classmethod
     def sharing(cls, shared: SharedResults, visibility: Visibility) -> type[SharedEventExecutor]:
@@ -102,8 +128,9 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         if result is not None:
             # graphql-core only calls execute_operation on what this returns.
             return cast("Executor[Any]", _Replay(result))
-        executor = super().build_per_event_executor(payload)
-        cast(SharedEventExecutor, executor)._remember_as = (key, payload)
+        executor = cast(SharedEventExecutor, super().build_per_event_executor(payload))
+        executor._remember_as = (key, payload)
+        executor._per_event = True
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -122,3 +149,8 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
                 type(self).visibility(self.context_value),
             )
         return self._share_key
+
+
+SUBSCRIPTION_EXECUTOR: ContextVar[SharedEventExecutor | None] = ContextVar(
+    "subscription_executor", default=None
+)

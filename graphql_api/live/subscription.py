@@ -3,15 +3,21 @@
 Filled by the broadcaster (never waiting: a full queue drops the subscriber); drained by a GraphQL
 subscription resolver. Batches are shared between subscribers, so memory grows with the number of
 batches a subscriber is behind, never with a copy of the stream per subscriber.
+
+Once its resolver has sent what it read itself (the catch-up), a subscription may be given a
+`Pusher` (`graphql_api.live.push`): batches then go to the socket from the broadcaster's own loop,
+and the bound moves to the socket's unsent frames (more than `max_batches` pushes behind drops it,
+as a full queue does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar, cast
 from uuid import UUID
 
 from projections.event_feed import FeedRow
@@ -71,6 +77,18 @@ class _Dropped:
 DropCallback = Callable[[str], None]
 
 
+class Outcome(enum.Enum):
+    """What became of a batch offered to a `Pusher`."""
+
+    SENT = "sent"
+    BEHIND = "behind"  # written, but the reader is more pushes behind than allowed: drop it
+    STRAWBERRY = "strawberry"  # not sent (a result needs awaiting): the resolver must yield it
+
+
+class Pusher(Protocol):
+    def deliver(self, batch: Batch) -> Outcome: ...
+
+
 class Subscription:
     def __init__(
         self, topic: Topic, *, max_batches: int, start: int, on_drop: DropCallback | None = None
@@ -80,22 +98,38 @@ class Subscription:
         self.dropped: str | None = None
         self._on_drop = on_drop
         self._queue: asyncio.Queue[Batch | _Dropped] = asyncio.Queue(maxsize=max_batches)
+        self._pusher: Pusher | None = None
+
+    @property
+    def pushing(self) -> bool:
+        """Whether batches go straight to the socket now (a `Pusher`) rather than to the resolver."""
+        return self._pusher is not None
 
     def offer(self, batch: Batch) -> bool:
-        """Queues `batch` (already `for_topic` of this topic) unless empty; False if (now) dropped."""
+        """Pushes or queues `batch` (already `for_topic` of this topic) unless empty; False if
+        (now) dropped."""
         if self.dropped is not None:
             return False
         if not batch.events:
             return True
+        if self._pusher is not None:
+            outcome = self._pusher.deliver(batch)
+            if outcome is Outcome.SENT:
+                return True
+            if outcome is Outcome.BEHIND:
+                self.drop(self._too_slow())
+                return False
+            self._pusher = None  # for good: this and every later batch go through the resolver
         try:
             self._queue.put_nowait(batch)
         except asyncio.QueueFull:
-            self.drop(
-                f"subscriber too slow: more than {self._queue.maxsize} batches behind; "
-                "resubscribe with storeEvents(after: <last sequence received>)"
-            )
+            self.drop(self._too_slow())
             return False
         return True
+
+    def _too_slow(self) -> str:
+        return (f"subscriber too slow: more than {self._queue.maxsize} batches behind; "
+                "resubscribe with storeEvents(after: <last sequence received>)")
 
     def drop(self, reason: str) -> None:
         if self.dropped is not None:
@@ -108,9 +142,15 @@ class Subscription:
         if self._on_drop is not None:
             self._on_drop(reason)
 
-    async def batches(self) -> AsyncIterator[Batch]:
-        """The batches as they come; raises SubscriberDropped once the subscriber has been dropped."""
+    async def batches(self, pusher: Pusher | None = None) -> AsyncIterator[Batch]:
+        """The batches as they come; raises SubscriberDropped once the subscriber has been dropped.
+
+        With `pusher`, batches go to it instead as soon as none is waiting here (so what the
+        caller yields itself is sent first, and order holds); it may hand one back, and from
+        then on they all come here again."""
         while True:
+            if pusher is not None and self._queue.empty():
+                self._pusher, pusher = pusher, None
             item = await self._queue.get()
             if isinstance(item, _Dropped):
                 raise SubscriberDropped(item.reason)

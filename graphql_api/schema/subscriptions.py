@@ -3,14 +3,16 @@
 Fed by the process's broadcaster (`graphql_api.live`); each resolver joins it with the caller's
 tenant as the topic, so a tenant never receives another tenant's events. `storeEvents` first reads
 the feed from `after`, then continues live, skipping what the catch-up already sent: no gap, no
-duplicate, because sequences only grow.
+duplicate, because sequences only grow. Live results go to the socket from the broadcaster's loop
+(`graphql_api.live.push`) once what a resolver yields itself is sent; each resolver's `Feed` says
+what a batch holds for it, on either path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable
 from uuid import UUID
 
 import strawberry
@@ -19,6 +21,7 @@ from strawberry.types import Info
 from graphql_api.caller import Caller
 from graphql_api.context import ApiContext
 from graphql_api.errors import ApiError, Code
+from graphql_api.live.push import DirectPush, Feed, direct_push
 from graphql_api.live.subscription import Batch, SubscriberDropped, Topic
 from graphql_api.live.subscription import Subscription as LiveSubscription
 from graphql_api.schema.fields import subscription
@@ -56,6 +59,49 @@ def _changed_stores(batch: Batch) -> list[StoreNode]:
     ]
 
 
+class _ChangedStores:
+    """What `storeUpdated` sends of a batch: each store it touched."""
+
+    def select(self, batch: Batch) -> list[StoreNode]:
+        return _changed_stores(batch)
+
+    def position(self, batch: Batch) -> Hashable:
+        return None
+
+    def sent(self, batch: Batch) -> None:
+        pass
+
+
+class _EventsAfter:
+    """What `storeEvents` sends of a batch: its events after the last one sent (by the catch-up,
+    or an earlier batch), which is what makes catch-up + live free of gaps and duplicates."""
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+
+    def select(self, batch: Batch) -> list[StoreEvent]:
+        return [
+            batch.shared(("event", row.sequence), functools.partial(StoreEvent.from_row, row))
+            for row in batch.events if row.sequence > self.last
+        ]
+
+    def position(self, batch: Batch) -> Hashable:
+        # Only a cursor inside the batch changes what is selected (after a catch-up that read
+        # part of it); every other subscriber of the topic selects the whole batch.
+        return self.last if batch.events and self.last >= batch.events[0].sequence else None
+
+    def sent(self, batch: Batch) -> None:
+        if batch.events and batch.events[-1].sequence > self.last:
+            self.last = batch.events[-1].sequence
+
+
+def _pusher(context: ApiContext, feed: Feed) -> DirectPush | None:
+    return direct_push(
+        context.request, feed, metrics=context.services.metrics,
+        max_behind=context.services.config.subscriber_queue_batches,
+    )
+
+
 @contextlib.asynccontextmanager
 async def _live(context: ApiContext, topic: Topic) -> AsyncIterator[LiveSubscription]:
     metrics = context.services.metrics
@@ -85,9 +131,10 @@ class Subscription:
             # Read after joining: a change in between is then sent twice, never missed.
             if wanted is not None:
                 yield await visible_store(context, caller, wanted)
+            feed = _ChangedStores()
             try:
-                async for batch in subscription.batches():
-                    for store in _changed_stores(batch):
+                async for batch in subscription.batches(_pusher(context, feed)):
+                    for store in feed.select(batch):
                         yield store
             except SubscriberDropped as error:
                 raise _too_slow(error, subscription.start) from None
@@ -111,13 +158,11 @@ class Subscription:
                 async for event in _catch_up(context, caller, wanted, after):
                     yield event
                     last = event.sequence
+            feed = _EventsAfter(last)
             try:
-                async for batch in subscription.batches():
-                    for row in batch.events:
-                        if row.sequence > last:
-                            yield batch.shared(
-                                ("event", row.sequence), functools.partial(StoreEvent.from_row, row)
-                            )
-                            last = row.sequence
+                async for batch in subscription.batches(_pusher(context, feed)):
+                    for event in feed.select(batch):
+                        yield event
+                    feed.sent(batch)
             except SubscriberDropped as error:
-                raise _too_slow(error, last) from None
+                raise _too_slow(error, feed.last) from None

@@ -62,6 +62,13 @@ async def test_a_reader_that_falls_behind_is_dropped_and_others_get_everything(
             subscribed(api, STORE_EVENTS, variables, token, slow=True) as slow,
         ):
             versions = [(await fast.next())["storeEvents"]["version"] for _ in range(2)]
+            # Both past their catch-up: pushed straight to their sockets (graphql_api.live.push),
+            # where the bound is the slow socket's unsent frames. A guard against hangs, no timing.
+            for _ in range(600):
+                if sum(s.pushing for s in running.services.broadcaster.subscriptions()) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert sum(s.pushing for s in running.services.broadcaster.subscriptions()) == 2
             for i in range(200):  # bounded: the slow reader's buffers fill within tens of events
                 await asyncio.to_thread(service.change, UUID(store_id), note(i))
                 # Wait for the fast reader, so each event is a batch of its own.

@@ -122,7 +122,20 @@ MARIADB = ImageRecipe(
     ports=("3306/tcp",),
     imitates="docker.io/library/mariadb (woocommerce chart): MARIADB_* env, healthcheck.sh, uid 999, 3306",
 )
-RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB)
+NODE = ImageRecipe(
+    name="docker.io/library/node:20-trixie-slim",
+    suite="trixie",
+    variant="essential",
+    # npm and ca-certificates: the Medusa Dockerfile runs `npm ci` against the npm registry.
+    packages=("nodejs", "npm", "ca-certificates"),
+    hook="node-setup.sh",
+    hook_kind="customize",
+    files=("node-entrypoint.sh",),
+    entrypoint=("/usr/local/bin/docker-entrypoint.sh",),
+    cmd=("node",),
+    imitates="docker.io/library/node (base of storeplane/medusa): node user uid/gid 1000, entrypoint",
+)
+RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB, NODE)
 
 
 def recipe_key(recipe: ImageRecipe) -> str:
@@ -226,9 +239,12 @@ def ensure_all(
     return built
 
 
-def prune(cache: Path | None = None) -> list[Path]:
-    """Delete archives (and their locks) of recipes that changed; return what went."""
-    current = {archive_path(r, cache).name for r in RECIPES}
+def prune(cache: Path | None = None, *, keep: frozenset[str] = frozenset()) -> list[Path]:
+    """Delete archives (and their locks) of recipes that changed; return what went.
+
+    ``keep``: further archive names to leave alone (``appimages``' current ones).
+    """
+    current = {archive_path(r, cache).name for r in RECIPES} | keep
     gone = []
     for path in images_dir(cache).glob("*.oci.tar"):
         if path.name not in current:

@@ -12,6 +12,16 @@ type WorkerMode = "shared" | "worker" | "server"
 
 const redisUrl = process.env.REDIS_URL
 
+// Medusa turns TLS on for every database that is not on localhost unless the URL says
+// `ssl_mode=disable`; the chart's URL says `sslmode=disable` (libpq's spelling) for its
+// in-namespace PostgreSQL, which has no TLS. Honour that, for the project and every module
+// (modules read MEDUSA_DATABASE_DRIVER_OPTIONS / DATABASE_DRIVER_OPTIONS).
+const tlsOff = /[?&]sslmode=disable\b/.test(process.env.DATABASE_URL ?? "")
+const databaseDriverOptions = tlsOff ? { connection: { ssl: false } } : undefined
+if (databaseDriverOptions && !process.env.DATABASE_DRIVER_OPTIONS) {
+  process.env.DATABASE_DRIVER_OPTIONS = JSON.stringify(databaseDriverOptions)
+}
+
 const redisModules = redisUrl
   ? [
       { key: Modules.EVENT_BUS, resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl } },
@@ -41,6 +51,7 @@ const redisModules = redisUrl
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
+    databaseDriverOptions,
     redisUrl,
     workerMode: (process.env.MEDUSA_WORKER_MODE as WorkerMode | undefined) ?? "shared",
     http: {

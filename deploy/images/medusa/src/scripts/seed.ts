@@ -83,7 +83,11 @@ async function taxRegions(container: Container): Promise<void> {
   const existing = await container.resolve(Modules.TAX).listTaxRegions({ country_code: COUNTRIES })
   const missing = COUNTRIES.filter((c) => !existing.some((t) => t.country_code === c))
   if (missing.length === 0) return
-  await createTaxRegionsWorkflow(container).run({ input: missing.map((country_code) => ({ country_code })) })
+  // tp_system: Medusa's own tax provider (no outside service); a tax region without a
+  // provider fails every cart update that recalculates taxes (an address, a shipping method).
+  await createTaxRegionsWorkflow(container).run({
+    input: missing.map((country_code) => ({ country_code, provider_id: "tp_system" })),
+  })
 }
 
 async function stockLocation(container: Container, salesChannelId: string): Promise<string> {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the local cluster's real node needs: containerd + runc (runtime), the CNI
 # plugins (bridge, host-local, loopback), iptables and conntrack (kube-proxy), mmdebstrap
-# (stand-in images) and catatonit (the pause image). Installs what is missing, once, as root.
+# (stand-in images), catatonit (the pause image), socat (the API server as seen from pods) and
+# buildah (images built from the project's Dockerfiles, e.g. the Medusa server). Installs what
+# is missing, once, as root.
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins iptables conntrack mmdebstrap catatonit)
+packages=(containerd runc containernetworking-plugins iptables conntrack mmdebstrap catatonit socat buildah)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

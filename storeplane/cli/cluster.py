@@ -12,7 +12,7 @@ import shlex
 import sys
 import time
 
-from storeplane.localcluster import build, images, node, runtime, stack
+from storeplane.localcluster import appimages, build, images, node, runtime, stack
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,13 +89,17 @@ def _progress(message: str) -> None:
 def _images(args: argparse.Namespace) -> int:
     try:
         images.ensure_all(progress=_progress, force=args.rebuild)
-        for stale in images.prune():
+        appimages.ensure_all(progress=_progress, force=args.rebuild)
+        keep = frozenset(path.name for _, path, _ in appimages.listing())
+        for stale in images.prune(keep=keep):
             _progress(f"removed stale image archive {stale}")
     except images.ImageError as error:
         print(error, file=sys.stderr)
         return 1
     for recipe, path, built in images.listing():
         print(f"{recipe.name}\t{'built' if built else 'missing'}\t{path}\t{recipe.imitates}")
+    for image, path, built in appimages.listing():
+        print(f"{image.name}\t{'built' if built else 'missing'}\t{path}\t{image.imitates}")
     return 0
 
 

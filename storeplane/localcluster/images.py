@@ -141,7 +141,20 @@ WORDPRESS = ImageRecipe(
     "first start, wp-config.php from WORDPRESS_DB_* / WORDPRESS_TABLE_PREFIX / WORDPRESS_CONFIG_EXTRA, "
     "Apache as www-data (uid 33) on port 80. Differs: Debian trixie's WordPress and PHP (8.4, not 8.3)",
 )
-RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB, WORDPRESS)
+NODE = ImageRecipe(
+    name="docker.io/library/node:20-trixie-slim",
+    suite="trixie",
+    variant="essential",
+    # npm and ca-certificates: the Medusa Dockerfile runs `npm ci` against the npm registry.
+    packages=("nodejs", "npm", "ca-certificates"),
+    hook="node-setup.sh",
+    hook_kind="customize",
+    files=("node-entrypoint.sh",),
+    entrypoint=("/usr/local/bin/docker-entrypoint.sh",),
+    cmd=("node",),
+    imitates="docker.io/library/node (base of storeplane/medusa): node user uid/gid 1000, entrypoint",
+)
+RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB, WORDPRESS, NODE)
 
 
 def recipe_key(recipe: ImageRecipe) -> str:
@@ -245,9 +258,12 @@ def ensure_all(
     return built
 
 
-def prune(cache: Path | None = None) -> list[Path]:
-    """Delete archives (and their locks) of recipes that changed; return what went."""
-    current = {archive_path(r, cache).name for r in RECIPES}
+def prune(cache: Path | None = None, *, keep: frozenset[str] = frozenset()) -> list[Path]:
+    """Delete archives (and their locks) of recipes that changed; return what went.
+
+    ``keep``: further archive names to leave alone (``appimages``' current ones).
+    """
+    current = {archive_path(r, cache).name for r in RECIPES} | keep
     gone = []
     for path in images_dir(cache).glob("*.oci.tar"):
         if path.name not in current:

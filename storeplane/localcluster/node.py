@@ -18,16 +18,30 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from storeplane.localcluster import cgroups, hostnet, images, netguard, nodebuild, nodeprocs, runtime, sysctls
+from storeplane.localcluster import (
+    apibridge,
+    appimages,
+    cgroups,
+    hostnet,
+    images,
+    netguard,
+    nodebuild,
+    nodeprocs,
+    runtime,
+    sysctls,
+)
 from storeplane.localcluster import nodeconfig as nc
 
 OWNER_FILE = Path("/run/storeplane-real-node.owner")
 RUN_CONTAINERD = Path("/run/containerd")
 # kwok's volume stage provisions hostPath PVs here; the real kubelet mounts them for real.
 KWOK_VOLUMES = Path("/tmp/kwok-local-path-provisioner")  # noqa: S108 (kwok's fixed path)
-REQUIRED_TOOLS = ("containerd", "containerd-shim-runc-v2", "runc", "ctr", "iptables", "ip", "mmdebstrap")
+REQUIRED_TOOLS = (
+    "containerd", "containerd-shim-runc-v2", "runc", "ctr", "iptables", "ip", "mmdebstrap", "socat",
+    "buildah",
+)
 CNI_PLUGINS = ("bridge", "host-local", "loopback")
-DAEMONS = ("kube-proxy", "kubelet", "coredns", "volumes", "containerd")
+DAEMONS = ("kube-proxy", "kubelet", "coredns", "volumes", "apiserver-bridge", "containerd")
 READY_TIMEOUT = 120.0
 
 Progress = Callable[[str], None]
@@ -164,6 +178,8 @@ def up(target: runtime.Cluster, progress: Progress = _quiet) -> None:
         cgroups.CgroupError,
         hostnet.HostNetError,
         netguard.NetGuardError,
+        apibridge.ApiBridgeError,
+        runtime.ClusterError,
         OSError,
     ) as error:
         raise NodeError(f"real node did not start: {error}") from error
@@ -171,7 +187,7 @@ def up(target: runtime.Cluster, progress: Progress = _quiet) -> None:
 
 def _up(target: runtime.Cluster, progress: Progress) -> None:
     bins = nodebuild.ensure_node_built(target.cache, progress)
-    archives = images.ensure_all(target.cache, progress)
+    archives = [*images.ensure_all(target.cache, progress), *appimages.ensure_all(target.cache, progress)]
     layout = _layout(target)
     _record_state(layout)
     OWNER_FILE.write_text(f"{target.state_dir}\n")
@@ -205,6 +221,8 @@ def _up(target: runtime.Cluster, progress: Progress) -> None:
     ensure("kubelet", nc.kubelet_args(layout, bins / "kubelet"))
     ensure("kube-proxy", [str(bins / "kube-proxy"), f"--config={layout.path('kube-proxy.json')}"])
     ensure("volumes", nc.volume_dirs_args(target.bin_dir / "kubectl", target.kubeconfig))
+    ensure("apiserver-bridge", apibridge.socat_args(target.kubeconfig, nc.GATEWAY))
+    runtime.kubectl(target, "apply", "-f", "-", stdin=apibridge.endpoint_slice(nc.GATEWAY))
     wait(lambda: _http_ok(f"http://{nc.DNS_READY}/ready"), "CoreDNS ready", "coredns")
     wait(lambda: _node_ready(target), f"node {nc.NODE_NAME} Ready", "kubelet", "containerd")
     wait(lambda: _http_ok(f"http://{nc.PROXY_HEALTHZ}/healthz"), "kube-proxy healthz", "kube-proxy")
@@ -227,7 +245,7 @@ def down(target: runtime.Cluster) -> list[str]:
         return []
     state = json.loads(state_file.read_text())
     pids = layout.path("pids")
-    for name in ("kube-proxy", "kubelet", "coredns", "volumes"):
+    for name in ("kube-proxy", "kubelet", "coredns", "volumes", "apiserver-bridge"):
         nodeprocs.stop(name, pids)
     cgroups.kill_all(layout.cgroup_root)  # containerd, shims and every container
     nodeprocs.stop("containerd", pids)

@@ -228,14 +228,18 @@ def corefile(layout: NodeLayout) -> str:
 
 def volume_dirs_args(kubectl: Path, kubeconfig: Path) -> list[str]:
     """A shell loop that creates each kwok hostPath PV's directory world-writable as soon
-    as the PV appears (at claim time, before any pod mounts it): the kubelet would create it
-    0755 root, and hostPath volumes get no fsGroup, so non-root images (uid 999) could not
-    write. local-path-provisioner does the same (0777) with a helper pod."""
-    template = '{.spec.hostPath.path}{"\\n"}'
+    as the PV appears (at claim time, before any pod mounts it), and deletes it with the PV:
+    the kubelet would create it 0755 root, and hostPath volumes get no fsGroup, so non-root
+    images (uid 999) could not write; kwok deletes a released PV but not its data, so a
+    deleted store would leave its database on the host. local-path-provisioner does both
+    (0777, and a helper pod that removes the directory)."""
+    template = '{.type} {.object.spec.hostPath.path}{"\\n"}'
     script = (
         "while :; do "
-        f"'{kubectl}' --kubeconfig '{kubeconfig}' get pv --watch -o jsonpath='{template}' "
-        '| while read -r dir; do case "$dir" in /tmp/kwok-local-path-provisioner/*) '
-        'mkdir -p "$dir" && chmod 0777 "$dir";; esac; done; sleep 1; done'
+        f"'{kubectl}' --kubeconfig '{kubeconfig}' get pv --watch --output-watch-events "
+        f"-o jsonpath='{template}' "
+        '| while read -r event dir; do case "$dir" in /tmp/kwok-local-path-provisioner/pvc-*) '
+        'if [ "$event" = DELETED ]; then rm -rf "$dir"; else mkdir -p "$dir" && chmod 0777 "$dir"; fi;; '
+        "esac; done; sleep 1; done"
     )
     return ["/bin/sh", "-c", script]

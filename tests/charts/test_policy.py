@@ -3,7 +3,8 @@
 Given each chart rendered with its shipped values files, then: every container and init
 container has cpu and memory requests and limits; nothing is privileged or escalates; no pod
 uses host paths, host networking, host PID or host IPC; every pod runs as non-root with the
-RuntimeDefault seccomp profile and a read-only root filesystem; images carry the registry
+RuntimeDefault seccomp profile and a read-only root filesystem; no pod mounts a service
+account token unless its account is bound only to Roles naming their objects; images carry the registry
 prefix and a pinned tag; no Service is a LoadBalancer; the charts never create the
 credentials Secret and only read the keys the reconciler provides.
 """
@@ -38,7 +39,20 @@ SECRET_KEYS = {
 parametrized = pytest.mark.parametrize("rendering", RENDERINGS, ids=Rendering.describe)
 
 
-def _workload_violations(workload: Manifest, pod: Manifest) -> list[str]:
+def _narrow_accounts(docs: list[Manifest]) -> set[str]:
+    """ServiceAccounts bound only to Roles whose every rule names its objects (resourceNames)."""
+    roles = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Role"}
+    narrow: set[str] = set()
+    for binding in (d for d in docs if d["kind"] == "RoleBinding"):
+        role = roles.get(binding["roleRef"]["name"])
+        named = role is not None and all(rule.get("resourceNames") for rule in role["rules"])
+        if binding["roleRef"]["kind"] == "Role" and named:
+            narrow |= {s["name"] for s in binding["subjects"] if s["kind"] == "ServiceAccount"}
+    cluster_bound = {s["name"] for d in docs if d["kind"] == "ClusterRoleBinding" for s in d["subjects"]}
+    return narrow - cluster_bound
+
+
+def _workload_violations(workload: Manifest, pod: Manifest, narrow_accounts: set[str]) -> list[str]:
     problems = []
     for flag in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(flag):
@@ -49,7 +63,10 @@ def _workload_violations(workload: Manifest, pod: Manifest) -> list[str]:
     security = pod.get("securityContext") or {}
     if security.get("seccompProfile", {}).get("type") != "RuntimeDefault":
         problems.append(f"{where(workload)} lacks seccompProfile RuntimeDefault")
-    if pod.get("automountServiceAccountToken") is not False:
+    # A token only for an account that may touch named objects alone (the medusa seed Job's,
+    # which stores the publishable key in the credentials Secret).
+    token = pod.get("automountServiceAccountToken") is not False
+    if token and pod.get("serviceAccountName") not in narrow_accounts:
         problems.append(f"{where(workload)} mounts a service account token")
     return problems
 
@@ -84,8 +101,10 @@ def _container_violations(workload: Manifest, pod: Manifest, container: Manifest
 @parametrized
 def test_pods_follow_the_security_and_resource_policy(rendering: Rendering, render: Render) -> None:
     problems = []
-    for workload, pod in pod_specs(render(rendering)):
-        problems += _workload_violations(workload, pod)
+    docs = render(rendering)
+    narrow = _narrow_accounts(docs)
+    for workload, pod in pod_specs(docs):
+        problems += _workload_violations(workload, pod, narrow)
         for _kind, container in containers(pod):
             problems += _container_violations(workload, pod, container)
 

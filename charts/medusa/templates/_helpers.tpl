@@ -62,6 +62,14 @@ migrate-{{ toJson (list .Values.server.image .Values.migrations.command .Chart.V
 {{/* Pod-level settings every pod of the chart shares. */}}
 {{- define "medusa.podCommon" -}}
 automountServiceAccountToken: false
+{{ include "medusa.podPlacement" . }}
+{{- end }}
+
+{{/*
+Pod settings without the service-account token choice: the seed pod, which needs its token to
+store the publishable key, includes this directly.
+*/}}
+{{- define "medusa.podPlacement" -}}
 enableServiceLinks: false
 {{- with .Values.image.pullSecrets }}
 imagePullSecrets:

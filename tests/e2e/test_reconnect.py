@@ -38,7 +38,9 @@ def test_the_store_page_catches_up_after_the_server_comes_back(
     platform.cli("stores", "delete", str(store_id))
     platform.start()
 
-    expect(connection(page)).to_have_text(re.compile("Live"))
+    # The dashboard retries with backoff up to 8 s (x1.25 jitter), so the first retry after the
+    # server is back may come 10 s later; the default 5 s could expire first under load.
+    expect(connection(page)).to_have_text(re.compile("Live"), timeout=20_000)
     expect(timeline.locator('[data-event-type="DeletionRequested"]')).to_contain_text("operator")
     badge = page.locator(".section-head [data-status]")
     expect(badge).to_have_attribute("data-status", re.compile("DELETING|DELETED"))

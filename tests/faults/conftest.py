@@ -6,8 +6,6 @@ test. The projection runs in the background on that database, as for the reconci
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import asyncpg
@@ -15,9 +13,8 @@ import pytest
 import pytest_asyncio
 
 from domain.service import StoreService
-from projections.runner import ProjectionRunner
 from storeplane.database import create_pool, open_service
-from tests.reconciler.conftest import helm_home, read_model, tools
+from tests.reconciler.conftest import helm_home, projection_running, read_model, tools
 
 __all__ = ["database_url", "helm_home", "pool", "projection", "read_model", "service", "tools"]
 
@@ -43,9 +40,5 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def projection(pool: asyncpg.Pool) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(ProjectionRunner(pool).run(stop, poll_interval=0.5))
-    yield
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=10)
+    async with projection_running(pool):
+        yield

@@ -18,14 +18,23 @@ from tests.fixtures.kube import KubeCluster
 from tests.reconciler.harness import ClusterTools
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def projection(pool: asyncpg.Pool) -> AsyncIterator[None]:
+@contextlib.asynccontextmanager
+async def projection_running(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    """The projection applying events in the background for the duration of the block."""
     stop = asyncio.Event()
     task = asyncio.create_task(ProjectionRunner(pool).run(stop, poll_interval=0.5))
-    yield
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=10)
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def projection(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    async with projection_running(pool):
+        yield
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ application service and pools.
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
@@ -18,7 +19,7 @@ from domain.service import EVENTS_TABLE, StoreService
 from graphql_api.ratelimit import DDL as RATE_BUCKETS_DDL
 from graphql_api.tokens import DDL as TOKENS_DDL
 from postgres.quarantine import DDL as QUARANTINE_DDL
-from postgres.schema import apply_ddl
+from postgres.schema import Created, apply_ddl
 from projections.schema import READ_MODEL_SCHEMA, ddl
 from reconciler.schema import DDL as RECONCILER_DDL
 from storeplane.local_postgres import LocalPostgres
@@ -66,9 +67,12 @@ FROM public.{EVENTS_TABLE};
 
 def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
     """Creates every table storeplane needs, idempotently; safe to run at every start, and from
-    several processes starting at once (`postgres.schema` holds one lock across all of it)."""
+    several processes starting at once (`postgres.schema` holds one lock across all of it), and
+    lock-free once applied (`postgres.schema` records each step)."""
     apply_ddl(url, [
-        lambda: open_service(url).close(),  # the event store's table, created by eventsourcing
+        # the event store's table, created by eventsourcing: its version stands for its DDL
+        Created(f"eventsourcing {version('eventsourcing')} {EVENTS_TABLE}",
+                lambda: open_service(url).close()),
         ddl(read_model_schema),
         _READABLE_EVENTS_VIEW,
         RECONCILER_DDL,

@@ -61,13 +61,6 @@ async def assert_applied_once(pool: asyncpg.Pool, store_id: object) -> None:
 
 
 @pytest.mark.parametrize("finish", ["install", "delete"])
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect (issue 12 stays open): in a full CI run the second reconciler process's "
-    "start-up, before its dispatcher started, waited exactly as long as the first was SIGSTOPped "
-    "(14:44:48 to 14:47:49), so it never took the store over; a lock the paused process holds "
-    "that no idle-in-transaction timeout frees, not yet identified. Passes when run alone (3/3).",
-)
 async def test_a_holder_paused_past_its_lease_does_nothing_when_it_wakes(
     finish: str, kube_cluster: KubeCluster, database_url: str, service: StoreService,
     read_model: ReadModel, pool: asyncpg.Pool, tenant: str, tools: ClusterTools, helm_home: Path,

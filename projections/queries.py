@@ -14,6 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.text import check_optional_text, check_text
+from domain.timings import STARTS
 from projections.event_feed import FeedRow
 from projections.schema import READ_MODEL_SCHEMA
 from projections.store_view import StoreRow
@@ -116,6 +117,19 @@ class ReadModel:
             after, store_id, tenant, limit,
         )
         return [_feed(r) for r in records]
+
+    async def latest_attempt(self, store_id: UUID, *, limit: int = 1000) -> list[tuple[str, datetime]]:
+        """The types and times of a store's events from its latest request or retry on, oldest
+        first: what `domain.timings` needs, on the (store_id, version) index."""
+        records = await self.pool.fetch(
+            f"""SELECT type, occurred_at FROM {self.schema}.store_events
+                WHERE store_id = $1 AND version >= COALESCE((
+                    SELECT max(version) FROM {self.schema}.store_events
+                    WHERE store_id = $1 AND type = ANY($2::text[])), 1)
+                ORDER BY version LIMIT $3""",
+            store_id, sorted(STARTS), limit,
+        )
+        return [(r["type"], r["occurred_at"]) for r in records]
 
     async def position(self, projection: str = "stores") -> int:
         value = await self.pool.fetchval(

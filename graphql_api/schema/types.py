@@ -17,6 +17,7 @@ from strawberry.types import Info
 from domain.catalog import Engine, Plan
 from domain.credentials import StoreLinks, links_for
 from domain.store import ProvisioningStep, Store, StoreStatus
+from domain.timings import StepTime, provisioning_times
 from graphql_api.context import ApiContext
 from graphql_api.paging import page_size
 from graphql_api.schema.fields import field
@@ -56,6 +57,22 @@ class StoreEvent:
             type=row.type, occurred_at=row.occurred_at, actor=row.actor,
             correlation_id=row.correlation_id, data=json.loads(row.data),
         )
+
+
+@strawberry.type(name="ProvisioningTime", description=(
+    "One step of the store's latest attempt, from the request (or retry) that began it: when the "
+    "reconciler recorded it and how long it took."
+))
+class ProvisioningTimeNode:
+    step: str = strawberry.field(description="The event that marks the step done, e.g. BecameReady.")
+    at: datetime
+    seconds: float = strawberry.field(description="Since the previous step (or the request).")
+    since_start_seconds: float = strawberry.field(description="Since the request or retry.")
+
+    @classmethod
+    def from_step(cls, step: StepTime) -> ProvisioningTimeNode:
+        return cls(step=step.step, at=step.at, seconds=step.took.total_seconds(),
+                   since_start_seconds=step.since_start.total_seconds())
 
 
 def _steps(status: StoreStatus, completed: tuple[str, ...]) -> list[ProvisioningStepState]:
@@ -103,6 +120,12 @@ class StoreNode:
     @field("The provisioning steps, in order, with what is done and what is next.")
     def steps(self) -> list[ProvisioningStepState]:
         return _steps(StoreStatus(self.status), self.completed_steps)
+
+    @field("How long each step of the latest attempt took, from createStore (or retryStore) to "
+           "READY or the final failure; the steps so far while it is still provisioning.")
+    async def provisioning_times(self, info: Info[ApiContext, None]) -> list[ProvisioningTimeNode]:
+        events = await info.context.services.read_model.latest_attempt(UUID(self.id))
+        return [ProvisioningTimeNode.from_step(step) for step in provisioning_times(events)]
 
     @field("This store's events, oldest first, after the sequence `after`.")
     async def events(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from uuid import UUID
 
 import pytest
@@ -90,6 +91,36 @@ async def test_retry_brings_a_failed_store_back_to_provisioning(
     await asyncio.to_thread(service.change, UUID(store["id"]), fail)
     retried = (await api.data(RETRY, {"id": store["id"]}, token))["retryStore"]["store"]
     assert retried["status"] == "PROVISIONING"
+
+
+TIMES = """
+query Times($id: ID!) {
+  store(id: $id) { provisioningTimes { step at seconds sinceStartSeconds } }
+}"""
+
+
+async def test_the_time_from_create_to_ready_reads_step_by_step(
+    api: Api, token: str, service: StoreService
+) -> None:
+    store = (await api.data(CREATE, create_input("timed"), token))["createStore"]["store"]
+    stamp = Stamp(SYSTEM, "c-timed")
+
+    def provision(s: Store) -> None:
+        s.start_provisioning(stamp=stamp)
+        s.record_namespace_ready(namespace=s.namespace, stamp=stamp)
+        s.record_ready(url="http://timed.example.test/", check="GET / answered HTTP 200", stamp=stamp)
+
+    await asyncio.to_thread(service.change, UUID(store["id"]), provision)
+    for _ in range(100):  # the times come from the event feed, which follows by milliseconds
+        times = (await api.data(TIMES, {"id": store["id"]}, token))["store"]["provisioningTimes"]
+        if times and times[-1]["step"] == "BecameReady":
+            break
+        await asyncio.sleep(0.05)
+    history = list(service.history(UUID(store["id"])))
+    assert [t["step"] for t in times] == ["ProvisioningStarted", "NamespaceReady", "BecameReady"]
+    assert [datetime.fromisoformat(t["at"]) for t in times] == [e.timestamp for e in history[1:]]
+    assert times[-1]["sinceStartSeconds"] == (history[-1].timestamp - history[0].timestamp).total_seconds()
+    assert sum(t["seconds"] for t in times) == pytest.approx(times[-1]["sinceStartSeconds"])
 
 
 async def test_me_and_plans_tell_the_caller_what_it_may_do(api: Api, token: str, tenant: str) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from graphql_api.ratelimit import BUCKETS_TABLE, Limit, SharedRateLimiter, ensure_schema
+from graphql_api.ratelimit import BUCKETS_TABLE, DDL, Limit, SharedRateLimiter, ensure_schema
+from postgres.schema import APPLIED, fingerprint
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -22,7 +23,9 @@ async def test_a_logged_bucket_table_is_switched_to_unlogged_and_keeps_limiting(
     pool: asyncpg.Pool, tenant: str
 ) -> None:
     await ensure_schema(pool)
-    await pool.execute(f"ALTER TABLE {BUCKETS_TABLE} SET LOGGED")  # as an older storeplane made it
+    # As an older storeplane left it: the table logged, and no record of the current DDL applied.
+    await pool.execute(f"ALTER TABLE {BUCKETS_TABLE} SET LOGGED")
+    await pool.execute(f"DELETE FROM {APPLIED} WHERE fingerprint = $1", fingerprint(DDL))
     assert await persistence(pool) == "p"
 
     await ensure_schema(pool)

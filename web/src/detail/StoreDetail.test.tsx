@@ -29,7 +29,9 @@ describe("StoreDetail", () => {
     const items = within(timeline).getAllByRole("listitem");
     expect(items[0]).toHaveTextContent("Provisioning started");
     expect(items[0]).toHaveTextContent("system:reconciler");
+    expect(items[0]).toHaveTextContent("since the request");
     expect(items[1]).toHaveTextContent("Store requested");
+    expect(items[1]).not.toHaveTextContent("Took");
     expect(within(items[1] as HTMLElement).getByText("corr-create")).toBeInTheDocument();
     expect(items[1]?.querySelector("time")).toHaveAttribute("dateTime", requested.occurredAt);
   });

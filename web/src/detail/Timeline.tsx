@@ -1,8 +1,10 @@
 // A store's events, newest first: what happened, when, who did it and the correlation id that ties
-// an API call to its cluster outcomes. New events appear at the top as they are pushed.
+// an API call to its cluster outcomes, and how long each provisioning step took. New events appear
+// at the top as they are pushed.
 import type { StoreEvent } from "../api/types";
 import { formatWhen } from "../ui/time";
 import { eventDetails, eventTitle } from "./eventText";
+import { formatSeconds, stepTimes } from "./stepTimes";
 
 export interface TimelineProps {
   events: StoreEvent[];
@@ -13,11 +15,13 @@ export interface TimelineProps {
 
 export function Timeline({ events, asOfVersion = null, onPickVersion }: TimelineProps) {
   const newestFirst = [...events].sort((a, b) => b.sequence - a.sequence);
+  const times = stepTimes(events);
   if (newestFirst.length === 0) return <p className="muted">No events yet.</p>;
   return (
     <ol className="timeline" aria-label="Timeline, newest first">
       {newestFirst.map((event) => {
         const future = asOfVersion !== null && event.version > asOfVersion;
+        const time = times.get(event.sequence);
         return (
           <li key={event.sequence} className={future ? "event future" : "event"} data-event-type={event.type} data-sequence={event.sequence}>
             <div className="event-head">
@@ -49,6 +53,12 @@ export function Timeline({ events, asOfVersion = null, onPickVersion }: Timeline
                   {future && <span className="muted"> (after the shown point)</span>}
                 </dd>
               </div>
+              {time && (
+                <div className="step-time">
+                  <dt>Took</dt>
+                  <dd>{formatSeconds(time.took)} ({formatSeconds(time.sinceStart)} since the request)</dd>
+                </div>
+              )}
               {eventDetails(event).map(([key, value]) => (
                 <div key={key}>
                   <dt>{key}</dt>

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ from graphql_api.server import ApiServer, build_services
 from graphql_api.tokens import ensure_schema as ensure_token_schema
 from postgres.locks import LockKey
 from projections.runner import ProjectionRunner
-from reconciler.cluster.charts import REPO_CHARTS_DIR, ChartSource
+from reconciler.cluster.charts import LOCAL_PROFILE, REAL_NODE_PROFILE, REPO_CHARTS_DIR, ChartSource
 from reconciler.cluster.credentials import KubeCredentialsSource
 from reconciler.cluster.kube import KubeAccess, NoClusterConfigured
 from reconciler.run import run_reconciler
@@ -63,6 +64,7 @@ class ClusterChoice:
     access: KubeAccess
     helm_binary: str | None  # None: `helm` from PATH (or STOREPLANE_HELM)
     local: bool  # the local control plane: install with the charts' values-local.yaml
+    real_node: bool = False  # ... and its real node runs: values-real-node.yaml too
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,13 @@ def choose_cluster() -> ClusterChoice:
     from storeplane.localcluster import runtime  # only needed without a configured cluster
 
     print("storeplane: no KUBECONFIG; starting the local control plane", flush=True)
+    from storeplane.localcluster import node
+
     cluster = runtime.up(runtime.cluster())
-    return ClusterChoice(KubeAccess(cluster.kubeconfig), str(cluster.bin_dir / "helm"), local=True)
+    real_node = all(node.running(cluster).values())  # started by `storeplane cluster up`
+    return ClusterChoice(
+        KubeAccess(cluster.kubeconfig), str(cluster.bin_dir / "helm"), local=True, real_node=real_node
+    )
 
 
 def existing_cluster() -> KubeAccess | None:
@@ -121,10 +128,20 @@ def credentials_source(components: Components) -> KubeCredentialsSource | None:
     return KubeCredentialsSource(access) if access is not None else None
 
 
-def reconciler_settings(runtime: Runtime, options: ReconcilerOptions) -> ReconcilerSettings:
+def chart_profiles(options: ReconcilerOptions, environ: Mapping[str, str] = os.environ) -> tuple[str, ...]:
+    """The `values-<profile>.yaml` files every chart is installed with: STOREPLANE_CHART_PROFILES
+    (comma-separated) when set; else `local` on the local control plane (or as `--local-values`
+    says) and `real-node` while that control plane's real node runs."""
+    if (named := environ.get("STOREPLANE_CHART_PROFILES")) is not None:
+        return tuple(p.strip() for p in named.split(",") if p.strip())
     local = options.cluster.local if options.local_values is None else options.local_values
+    real_node = options.cluster.real_node and options.local_values is not False
+    return (*((LOCAL_PROFILE,) if local else ()), *((REAL_NODE_PROFILE,) if real_node else ()))
+
+
+def reconciler_settings(runtime: Runtime, options: ReconcilerOptions) -> ReconcilerSettings:
     settings = ReconcilerSettings.from_env(
-        charts=ChartSource.from_directory(options.charts_dir, local=local),
+        charts=ChartSource.from_directory(options.charts_dir, profiles=chart_profiles(options)),
         base_domain=runtime.settings.base_domain, helm_binary=options.cluster.helm_binary,
         helm_home=runtime.settings.data_dir / "helm",
     )

@@ -6,7 +6,7 @@ Fed by the charts directory of the repository (or a test's own charts); feeds th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ import yaml
 from domain.catalog import Engine
 
 CREDENTIALS_SECRET = "store-credentials"  # noqa: S105 (a Secret's name)
-LOCAL_VALUES_FILE = "values-local.yaml"
+LOCAL_PROFILE = "local"  # the local control plane: no pulls, small requests, kwok-friendly
+REAL_NODE_PROFILE = "real-node"  # the local cluster's real node: its taint, locally built images
 REPO_CHARTS_DIR = Path(__file__).resolve().parents[2] / "charts"
 
 
@@ -40,14 +41,17 @@ class ChartSource:
     charts: Mapping[str, ChartRef]
 
     @classmethod
-    def from_directory(cls, directory: Path = REPO_CHARTS_DIR, *, local: bool = False) -> ChartSource:
-        """`<directory>/<engine>` for every engine, with `values-local.yaml` on the local cluster."""
+    def from_directory(
+        cls, directory: Path = REPO_CHARTS_DIR, *, profiles: Sequence[str] = ()
+    ) -> ChartSource:
+        """`<directory>/<engine>` for every engine, layered with its `values-<profile>.yaml` for
+        each of `profiles` it has, in order (a chart without one installs as it would without
+        the profile: WooCommerce has no real-node values, so its stores stay on kwok nodes)."""
         refs = {}
         for engine in Engine:
             path = directory / engine.value
-            local_values = path / LOCAL_VALUES_FILE
-            values = (local_values,) if local and local_values.exists() else ()
-            refs[engine.value] = ChartRef(path=path, values_files=values)
+            files = tuple(f for p in profiles if (f := path / f"values-{p}.yaml").exists())
+            refs[engine.value] = ChartRef(path=path, values_files=files)
         return cls(refs)
 
     def for_engine(self, engine: str) -> ChartRef:

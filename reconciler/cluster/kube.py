@@ -78,11 +78,11 @@ class Kube:
                 return None
             raise
 
-    async def status_of(self, path: str, *, within: float) -> int:
+    async def status_of(self, path: str, *, within: float, headers: dict[str, str] | None = None) -> int:
         """GETs `path` (any content, e.g. a store's page through the service proxy) and returns
         the HTTP status; the body is dropped unread. Connection errors and timeouts raise."""
         response = await self.api.call_api(
-            path, "GET", header_params={"Accept": "*/*"}, auth_settings=["BearerToken"],
+            path, "GET", header_params={"Accept": "*/*", **(headers or {})}, auth_settings=["BearerToken"],
             _preload_content=False, _request_timeout=within,
         )
         try:

@@ -36,7 +36,13 @@ RELEASE_BUSY = "release {release} is {helm_status} by another operation; waiting
 WORKLOADS_WAITING = "waiting for {what}"
 WORKLOADS_BROKEN = "{what} failed: {message}"
 CHART_MISSING = "no chart for engine {engine}: {error}"
-SERVING_ANSWERED = "GET {path} answered HTTP {status} in {millis} ms through Service {service}"
+SERVING_CALL = "GET {path} answered HTTP {status} in {millis} ms"
+SERVING_ANSWERED = "{calls} through Service {service}"
+SERVING_NO_KEY = (
+    "GET {path} needs the publishable key, which the store's seed has not yet stored in Secret {secret}"
+)
+SETUP_JOB_RUNNING = "waiting for the store's setup Jobs to finish: {jobs}"
+SETUP_JOB_FAILED = "the store's setup failed: {jobs}"
 SERVING_SIMULATED = "not called: its pods run on nodes kwok simulates ({nodes}), where no container runs"
 SERVING_NO_ROUTE = "no Ingress routes {host} to a Service yet"
 SERVING_REFUSED = "GET {path} through Service {service} answered HTTP {status}"

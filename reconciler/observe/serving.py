@@ -1,22 +1,88 @@
 """Where a store answers shoppers, and whether anything real runs behind it. Pure.
 
 Fed by the readiness action with the store namespace's Ingresses, the EndpointSlices of the
-Service behind the store's host, and the nodes those endpoints run on (plain JSON); feeds it with
-the Service and port to call through the API server's service proxy, and with the reason to skip
+Service behind the store's host, the nodes those endpoints run on and the credentials Secret (plain
+JSON); feeds it with the requests to make, the Service and port to call them through the API
+server's service proxy, and with the reason to skip
 the call when every endpoint is on a node kwok simulates (no container runs there, so nothing
 could answer: skipping says so instead of failing a store that is as ready as kwok can make it).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog import Engine
 
-# What a shopper's first request is, per engine: Medusa's health endpoint (the Store API needs
-# a publishable key the seed writes later), WordPress's home page.
-SERVING_PATHS: dict[str, str] = {Engine.MEDUSA.value: "/health", Engine.WOOCOMMERCE.value: "/"}
+
+@dataclass(frozen=True)
+class Probe:
+    """One request of a shopper's first visit, answered below HTTP 400 when the store serves."""
+
+    path: str
+    # Sent with the publishable key the store's seed stored in its credentials Secret: Medusa's
+    # Store API refuses every call without one, so this proves the seed ran, not only the server.
+    with_publishable_key: bool = False
+
+
+PUBLISHABLE_KEY_HEADER = "x-publishable-api-key"
+PUBLISHABLE_KEY_FIELD = "publishable-key"  # in the credentials Secret, written by Medusa's seed Job
+# Per engine: Medusa's health endpoint, then its product list as a storefront asks for it;
+# WordPress's home page.
+SHOPPER_PROBES: dict[str, tuple[Probe, ...]] = {
+    Engine.MEDUSA.value: (Probe("/health"), Probe("/store/products", with_publishable_key=True)),
+    Engine.WOOCOMMERCE.value: (Probe("/"),),
+}
+
+
+def probes_for(engine: str) -> tuple[Probe, ...]:
+    return SHOPPER_PROBES.get(engine, (Probe("/"),))
+
+
+SETUP_JOB_SELECTOR = "storeplane.dev/setup-job=true"  # the charts' contract: migrations, seed, setup
+
+
+@dataclass(frozen=True)
+class SetupJobs:
+    """Where a store's setup Jobs are: names still running, and failed ones with their reason."""
+
+    running: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+
+
+def setup_jobs(jobs: list[dict[str, Any]]) -> SetupJobs:
+    """Reads the Jobs' conditions: `Failed` (with its message) or `Complete` ends a Job; anything
+    else is still running, and a store is not ready for shoppers until its setup has finished."""
+    running: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for job in jobs:
+        name = str((job.get("metadata") or {}).get("name", "?"))
+        conditions = {
+            c.get("type"): c for c in (job.get("status") or {}).get("conditions") or []
+            if c.get("status") == "True"
+        }
+        if "Failed" in conditions:
+            failure = conditions["Failed"]
+            failed.append((name, str(failure.get("message") or failure.get("reason"))))
+        elif "Complete" not in conditions:
+            running.append(name)
+    return SetupJobs(tuple(sorted(running)), tuple(sorted(failed)))
+
+
+def publishable_key(secret: dict[str, Any] | None) -> str | None:
+    """The publishable key in a credentials Secret (its `data` is base64), or None."""
+    encoded = ((secret or {}).get("data") or {}).get(PUBLISHABLE_KEY_FIELD)
+    if not encoded:
+        return None
+    try:
+        key = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return key.strip() or None
+
 # kwok marks the nodes it manages with this annotation (value "fake").
 KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 

@@ -50,7 +50,7 @@ async def test_each_engine_reaches_ready_with_its_real_chart(
     engine: str, kube_cluster: KubeCluster, database_url: str, service: StoreService,
     read_model: ReadModel, tenant: str, tools: ClusterTools, helm_home: Path,
 ) -> None:
-    charts = ChartSource.from_directory(local=True)
+    charts = ChartSource.from_directory(profiles=("local",))
     settings = fast_settings(kube_cluster, charts, helm_home)
     store_id, name = create(service, tenant, engine)
     async with reconciler(database_url, settings, kube_cluster.kubeconfig):

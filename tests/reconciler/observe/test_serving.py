@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from reconciler.observe.serving import Backend, backend_for, endpoint_nodes, simulated
+from reconciler.observe.serving import (
+    Backend,
+    SetupJobs,
+    backend_for,
+    endpoint_nodes,
+    probes_for,
+    publishable_key,
+    setup_jobs,
+    simulated,
+)
 
 HOST = "shop.acme.stores.test"
 
@@ -50,3 +60,36 @@ def test_simulated_only_when_every_node_is_kwoks() -> None:
     assert simulated([kwok, kwok])
     assert not simulated([kwok, real])
     assert not simulated([])
+
+
+def job(name: str, *conditions: tuple[str, str, str]) -> dict[str, Any]:
+    return {"metadata": {"name": name}, "status": {"conditions": [
+        {"type": kind, "status": status, "message": message} for kind, status, message in conditions
+    ]}}
+
+
+def test_a_setup_job_runs_until_it_completes_or_fails() -> None:
+    jobs = [
+        job("seed"),
+        job("migrations", ("Complete", "True", "")),
+        job("setup", ("Failed", "True", "BackoffLimitExceeded: 3 pods failed")),
+        job("retrying", ("Failed", "False", "not yet")),
+    ]
+    assert setup_jobs(jobs) == SetupJobs(
+        running=("retrying", "seed"), failed=(("setup", "BackoffLimitExceeded: 3 pods failed"),)
+    )
+    assert setup_jobs([]) == SetupJobs()
+
+
+def test_medusa_is_visited_with_its_publishable_key_after_its_health_and_wordpress_at_home() -> None:
+    assert [(p.path, p.with_publishable_key) for p in probes_for("medusa")] == [
+        ("/health", False), ("/store/products", True)]
+    assert [p.path for p in probes_for("woocommerce")] == ["/"]
+
+
+def test_the_publishable_key_is_read_from_the_secret_only_when_it_is_there() -> None:
+    key = base64.b64encode(b"pk_0123abc").decode()
+    assert publishable_key({"data": {"publishable-key": key}}) == "pk_0123abc"
+    assert publishable_key({"data": {"admin-password": key}}) is None
+    assert publishable_key({"data": {"publishable-key": "%%%not-base64"}}) is None
+    assert publishable_key(None) is None

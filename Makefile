@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck check bench clean cluster-binaries node-packages dashboard browser
+.PHONY: up test lint typecheck check bench clean cluster-binaries node-packages dashboard browser shellcheck
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,12 @@ dashboard:
 browser:
 	scripts/ensure-chromium.sh
 
+## Debian's shellcheck, for the chart tests' check of the charts' shell scripts.
+shellcheck:
+	scripts/ensure-shellcheck.sh
+
 ## Install everything and run the whole test suite, then lint and type-check.
-test: $(STAMP) cluster-binaries node-packages dashboard browser
+test: $(STAMP) cluster-binaries node-packages dashboard browser shellcheck
 	web/scripts/test.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .

@@ -33,6 +33,7 @@ from reconciler.observe.serving import (
     PUBLISHABLE_KEY_HEADER,
     SETUP_JOB_SELECTOR,
     Backend,
+    SetupJobs,
     backend_for,
     endpoint_nodes,
     probes_for,
@@ -64,7 +65,7 @@ async def mark_ready(ctx: StoreContext) -> Recorded | Failed | Waiting:
         # Bounded by the Jobs themselves (their backoffLimit and activeDeadlineSeconds).
         running = messages.SETUP_JOB_RUNNING.format(jobs=", ".join(setup.running))
         return Waiting(reason=running, after=SETUP_POLL)
-    return await _call(ctx, backend)
+    return await _call(ctx, backend, setup)
 
 
 async def _simulated_nodes(ctx: StoreContext, backend: Backend) -> set[str]:
@@ -88,10 +89,10 @@ def core_node(name: str) -> str:
     return f"/api/v1/nodes/{name}"
 
 
-async def _call(ctx: StoreContext, backend: Backend) -> Recorded | Failed:
+async def _call(ctx: StoreContext, backend: Backend, setup: SetupJobs) -> Recorded | Failed:
     """Every probe of the engine in order; the first that fails is the reason to wait."""
     answered: list[str] = []
-    for probe in probes_for(ctx.store.engine):
+    for probe in probes_for(ctx.store.engine, setup):
         headers: dict[str, str] = {}
         if probe.with_publishable_key:
             key = publishable_key(await ctx.cluster.kube.get(_credentials_secret(ctx.store.namespace)))

@@ -26,6 +26,9 @@ class Probe:
     # Sent with the publishable key the store's seed stored in its credentials Secret: Medusa's
     # Store API refuses every call without one, so this proves the seed ran, not only the server.
     with_publishable_key: bool = False
+    # Made only when the chart ran a setup Job of this component (Medusa's seed is optional:
+    # without it there is no key, and the store is as ready as its chart made it).
+    after_job: str | None = None
 
 
 PUBLISHABLE_KEY_HEADER = "x-publishable-api-key"
@@ -33,13 +36,18 @@ PUBLISHABLE_KEY_FIELD = "publishable-key"  # in the credentials Secret, written 
 # Per engine: Medusa's health endpoint, then its product list as a storefront asks for it;
 # WordPress's home page.
 SHOPPER_PROBES: dict[str, tuple[Probe, ...]] = {
-    Engine.MEDUSA.value: (Probe("/health"), Probe("/store/products", with_publishable_key=True)),
+    Engine.MEDUSA.value: (
+        Probe("/health"), Probe("/store/products", with_publishable_key=True, after_job="seed"),
+    ),
     Engine.WOOCOMMERCE.value: (Probe("/"),),
 }
 
 
-def probes_for(engine: str) -> tuple[Probe, ...]:
-    return SHOPPER_PROBES.get(engine, (Probe("/"),))
+def probes_for(engine: str, jobs: SetupJobs | None = None) -> tuple[Probe, ...]:
+    """The engine's probes, without those whose setup Job the chart did not run."""
+    ran = jobs.components if jobs else ()
+    probes = SHOPPER_PROBES.get(engine, (Probe("/"),))
+    return tuple(p for p in probes if p.after_job is None or p.after_job in ran)
 
 
 SETUP_JOB_SELECTOR = "storeplane.dev/setup-job=true"  # the charts' contract: migrations, seed, setup
@@ -51,6 +59,7 @@ class SetupJobs:
 
     running: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
+    components: tuple[str, ...] = ()  # `app.kubernetes.io/component` of every setup Job
 
 
 def setup_jobs(jobs: list[dict[str, Any]]) -> SetupJobs:
@@ -58,8 +67,12 @@ def setup_jobs(jobs: list[dict[str, Any]]) -> SetupJobs:
     else is still running, and a store is not ready for shoppers until its setup has finished."""
     running: list[str] = []
     failed: list[tuple[str, str]] = []
+    components: set[str] = set()
     for job in jobs:
-        name = str((job.get("metadata") or {}).get("name", "?"))
+        metadata = job.get("metadata") or {}
+        name = str(metadata.get("name", "?"))
+        if component := (metadata.get("labels") or {}).get("app.kubernetes.io/component"):
+            components.add(str(component))
         conditions = {
             c.get("type"): c for c in (job.get("status") or {}).get("conditions") or []
             if c.get("status") == "True"
@@ -69,7 +82,7 @@ def setup_jobs(jobs: list[dict[str, Any]]) -> SetupJobs:
             failed.append((name, str(failure.get("message") or failure.get("reason"))))
         elif "Complete" not in conditions:
             running.append(name)
-    return SetupJobs(tuple(sorted(running)), tuple(sorted(failed)))
+    return SetupJobs(tuple(sorted(running)), tuple(sorted(failed)), tuple(sorted(components)))
 
 
 def publishable_key(secret: dict[str, Any] | None) -> str | None:

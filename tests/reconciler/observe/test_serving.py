@@ -63,7 +63,8 @@ def test_simulated_only_when_every_node_is_kwoks() -> None:
 
 
 def job(name: str, *conditions: tuple[str, str, str]) -> dict[str, Any]:
-    return {"metadata": {"name": name}, "status": {"conditions": [
+    labels = {"app.kubernetes.io/component": name}
+    return {"metadata": {"name": name, "labels": labels}, "status": {"conditions": [
         {"type": kind, "status": status, "message": message} for kind, status, message in conditions
     ]}}
 
@@ -76,15 +77,23 @@ def test_a_setup_job_runs_until_it_completes_or_fails() -> None:
         job("retrying", ("Failed", "False", "not yet")),
     ]
     assert setup_jobs(jobs) == SetupJobs(
-        running=("retrying", "seed"), failed=(("setup", "BackoffLimitExceeded: 3 pods failed"),)
+        running=("retrying", "seed"), failed=(("setup", "BackoffLimitExceeded: 3 pods failed"),),
+        components=("migrations", "retrying", "seed", "setup"),
     )
     assert setup_jobs([]) == SetupJobs()
 
 
 def test_medusa_is_visited_with_its_publishable_key_after_its_health_and_wordpress_at_home() -> None:
-    assert [(p.path, p.with_publishable_key) for p in probes_for("medusa")] == [
+    seeded = setup_jobs([job("migrations", ("Complete", "True", "")), job("seed", ("Complete", "True", ""))])
+    assert [(p.path, p.with_publishable_key) for p in probes_for("medusa", seeded)] == [
         ("/health", False), ("/store/products", True)]
-    assert [p.path for p in probes_for("woocommerce")] == ["/"]
+    assert [p.path for p in probes_for("woocommerce", seeded)] == ["/"]
+
+
+def test_without_a_seed_there_is_no_key_and_medusa_is_visited_at_its_health_only() -> None:
+    unseeded = setup_jobs([job("migrations", ("Complete", "True", ""))])
+    assert [p.path for p in probes_for("medusa", unseeded)] == ["/health"]
+    assert [p.path for p in probes_for("medusa")] == ["/health"]
 
 
 def test_the_publishable_key_is_read_from_the_secret_only_when_it_is_there() -> None:

@@ -1,97 +1,117 @@
-"""A real Medusa store, installed by its chart on the real node, takes an order.
+"""A real Medusa store, created through storeplane's public API on the real node, takes an order.
 
-Fed by ``charts/medusa`` (values-local.yaml + values-real-node.yaml), the locally built
-``storeplane/medusa`` image (deploy/images/medusa, built by ``appimages``) and the session's
-real node. Given the reconciler's credentials Secret, when the chart is installed and its
-migrations and seed Jobs complete, then a shopper with the publishable key the seed stored in
-the Secret places an order through the Store API, the admin finds it through the Admin API,
-seeding again changes nothing, and deleting the store removes everything, volumes included.
-The shopper reaches the store through the API server's service proxy; the admin through a
-port-forward (the proxy drops Authorization headers). Prints the timings and RSS.
+Fed by `storeplane up` on the session's cluster with the real node, installing every chart with its
+`local` and `real-node` values (STOREPLANE_CHART_PROFILES), the locally built ``storeplane/medusa``
+image and ``charts/medusa``. Given a tenant's token, when the tenant creates a MEDUSA store with
+GraphQL, then the reconciler provisions it on the real node and records READY only after the
+store's Store API answered with the publishable key its seed stored; the owner reveals the
+credentials; a shopper with that key places an order through the Store API; the owner finds it
+through the Admin API; seeding again changes nothing; and deleting the store through the API
+removes everything, volumes included. The shopper reaches the store through the API server's
+service proxy, the admin through a port-forward (the proxy drops Authorization headers). Prints
+the timings, per step, and the server's RSS.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.server import Platform, build_dashboard
+from tests.fixtures.kube import KubeCluster
 from tests.node.kube import Kubectl, eventually
 from tests.node.medusa_shopper import admin_api, admin_order_ids, place_order
 from tests.node.service_proxy import PortForward, ServiceProxy
 
 pytestmark = [pytest.mark.cluster, pytest.mark.node]
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "medusa"
-SECRET = "store-credentials"
-ADMIN_EMAIL = "owner@shop1.example"
-ADMIN_PASSWORD = "owner-password-1"
-INSTALL_TIMEOUT = 900
-SETUP_JOBS = "storeplane.dev/setup-job=true"
+READY_TIMEOUT = 900
 COUNTED = ("products", "regions", "api-keys", "shipping-options", "stock-locations", "sales-channels")
+STORE = """
+query Store($id: ID!) {
+  store(id: $id) {
+    status statusReason namespace url
+    provisioningTimes { step seconds sinceStartSeconds }
+    events(first: 100) { type data }
+  }
+}"""
+CREATE = """
+mutation Create($input: CreateStoreInput!) { createStore(input: $input) { store { id namespace } } }"""
+REVEAL = """
+mutation Reveal($id: ID!) {
+  revealStoreCredentials(id: $id) { adminUrl adminUsername adminPassword publishableKey }
+}"""
+DELETE = "mutation Delete($id: ID!) { deleteStore(id: $id) { store { status } } }"
 
 
-def _credentials() -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": SECRET},
-        "stringData": {
-            "admin-username": ADMIN_EMAIL,
-            "admin-email": ADMIN_EMAIL,
-            "admin-password": ADMIN_PASSWORD,
-            "database-password": "dbpass1234",
-            "jwt-secret": "jwt-secret-for-the-test",
-            "cookie-secret": "cookie-secret-for-the-test",
+@pytest.fixture(scope="module")
+def platform(
+    make_database: Callable[[], str], real_node: KubeCluster, tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Platform]:
+    """`storeplane up` as an operator runs it beside the local cluster, on a database of its own."""
+    build_dashboard()
+    cluster_env = real_node.env()
+    running = Platform(
+        database_url=make_database(),
+        log_path=tmp_path_factory.mktemp("medusa-platform") / "storeplane-up.log",
+        extra_env={
+            "KUBECONFIG": cluster_env["KUBECONFIG"],
+            "PATH": cluster_env["PATH"],
+            "STOREPLANE_CHART_PROFILES": "local,real-node",
+            # Migrations and the first start of a cold image on a loaded 2-core machine.
+            "STOREPLANE_HELM_TIMEOUT_SECONDS": "900",
         },
-    }
-
-
-def _helm(kubectl: Kubectl, tmp_path: Path, *args: str, timeout: float) -> None:
-    env = {**kubectl.cluster.env(), "HELM_CACHE_HOME": str(tmp_path / "helm")}
-    command = [str(kubectl.cluster.bin_dir / "helm"), "--namespace", kubectl.namespace, *args]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=timeout)
-    if result.returncode != 0:
-        raise AssertionError(f"helm {' '.join(args)}:\n{result.stdout}{result.stderr}\n{_diagnose(kubectl)}")
-
-
-def _diagnose(kubectl: Kubectl) -> str:
-    pods = kubectl.run("get", "pods,jobs,pvc", "-o", "wide", check=False)
-    logs = kubectl.run("logs", "-l", SETUP_JOBS, "--all-containers", "--tail=40", check=False)
-    server = kubectl.run("logs", "deploy/medusa", "--all-containers", "--tail=60", check=False)
-    return f"{pods}\n--- setup job logs ---\n{logs}\n--- server logs ---\n{server}"
-
-
-def _install(kubectl: Kubectl, tmp_path: Path) -> None:
-    _helm(
-        kubectl, tmp_path,
-        "install", "shop1", str(CHART),
-        "-f", str(CHART / "values-local.yaml"),
-        "-f", str(CHART / "values-real-node.yaml"),
-        "--set-string", "store.name=shop1,store.tenant=acme,store.host=shop1.acme.localhost",
-        "--set", f"store.credentialsSecret={SECRET}",
-        "--wait", "--timeout", f"{INSTALL_TIMEOUT}s",
-        timeout=INSTALL_TIMEOUT + 30,
     )
-    try:
-        kubectl.run(
-            "wait", "--for=condition=complete", "job", "-l", SETUP_JOBS, "--timeout=600s", timeout=630
-        )
-    except AssertionError as error:
-        raise AssertionError(f"{error}\n{_diagnose(kubectl)}") from error
+    running.start()
+    yield running
+    running.stop()
 
 
-def _secret_key(kubectl: Kubectl, key: str) -> str:
-    data = kubectl.json("secret", SECRET)["data"]
-    return base64.b64decode(data[key]).decode() if key in data else ""
+def _graphql(platform: Platform, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(  # noqa: S310 (the platform's loopback URL)
+        f"{platform.base_url}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        body: dict[str, Any] = json.loads(response.read())
+    assert not body.get("errors"), body["errors"]
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def _diagnose(kubectl: Kubectl, platform: Platform) -> str:
+    pods = kubectl.run("get", "pods,jobs,pvc", "-o", "wide", check=False)
+    jobs = kubectl.run("logs", "-l", "storeplane.dev/setup-job=true", "--all-containers", "--tail=40",
+                       check=False)
+    server = kubectl.run("logs", "deploy/medusa", "--all-containers", "--tail=60", check=False)
+    return (f"{pods}\n--- setup job logs ---\n{jobs}\n--- server logs ---\n{server}"
+            f"\n--- storeplane up ---\n{platform.log_tail(60)}")
+
+
+def _until_status(
+    platform: Platform, token: str, store_id: str, wanted: set[str], kubectl: Kubectl, timeout: float,
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        store: dict[str, Any] = _graphql(platform, token, STORE, {"id": store_id})["store"]
+        if store["status"] in wanted:
+            return store
+        if store["status"] == "FAILED" or time.monotonic() > deadline:
+            raise AssertionError(
+                f"store {store_id} is {store['status']} ({store['statusReason']}), not {wanted}:\n"
+                f"{_diagnose(kubectl, platform)}"
+            )
+        time.sleep(2)
 
 
 def _job_seconds(kubectl: Kubectl, component: str) -> float:
@@ -131,8 +151,8 @@ def _port_forward(kubectl: Kubectl) -> Iterator[PortForward]:
         process.wait(timeout=10)
 
 
-def _counts(proxy: PortForward) -> dict[str, int]:
-    api = admin_api(proxy, ADMIN_EMAIL, ADMIN_PASSWORD)
+def _counts(proxy: PortForward, email: str, password: str) -> dict[str, int]:
+    api = admin_api(proxy, email, password)
     return {name: int(api(f"/admin/{name}?limit=1&fields=id")["count"]) for name in COUNTED}
 
 
@@ -147,46 +167,53 @@ def _volumes(kubectl: Kubectl) -> list[dict[str, Any]]:
 
 
 def _leftovers(kubectl: Kubectl, paths: list[str]) -> list[str]:
+    """What is left of a deleted store: its namespace, its volumes and their directories."""
+    namespaces = Kubectl(kubectl.cluster, "default").json("namespaces")["items"]
     return [
-        *kubectl.run("get", "all,pvc,jobs", "-o", "name", check=False).split(),
+        *(f"namespace/{kubectl.namespace}" for n in namespaces if n["metadata"]["name"] == kubectl.namespace),
         *(path for path in paths if Path(path).exists()),
-        *(pv["metadata"]["name"] for pv in _volumes(kubectl)),
+        *(f"pv/{pv['metadata']['name']}" for pv in _volumes(kubectl)),
     ]
 
 
-def _delete(kubectl: Kubectl, tmp_path: Path) -> list[str]:
-    """Uninstall and delete the claims (a StatefulSet's outlive it); return the PVs' host paths."""
-    pvs = _volumes(kubectl)
-    _helm(kubectl, tmp_path, "uninstall", "shop1", "--wait", timeout=300)
-    kubectl.run("delete", "pvc", "--all", "--wait=true", timeout=180)
-    kubectl.run("delete", "pod", "seed-again", "--ignore-not-found", timeout=60)
-    return [pv["spec"]["hostPath"]["path"] for pv in pvs]
-
-
-def test_a_medusa_store_on_the_real_node_takes_an_order(kubectl: Kubectl, tmp_path: Path) -> None:
-    kubectl.apply(_credentials())
+def test_a_medusa_store_created_through_the_api_takes_an_order(
+    platform: Platform, real_node: KubeCluster, tmp_path: Path
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:8]}"
+    token = platform.token(tenant)
     started = time.monotonic()
-    _install(kubectl, tmp_path)
-    installed = time.monotonic()
-    key = _secret_key(kubectl, "publishable-key")
-    assert key.startswith("pk_"), f"the seed stored no publishable key in {SECRET}: {key!r}"
-    proxy = ServiceProxy.from_kubeconfig(kubectl.cluster.kubeconfig, kubectl.namespace, "medusa:80", tmp_path)
+    shop = {"input": {"name": "shop", "engine": "MEDUSA", "plan": "small"}}
+    created = _graphql(platform, token, CREATE, shop)
+    store_id, namespace = created["createStore"]["store"]["id"], created["createStore"]["store"]["namespace"]
+    kubectl = Kubectl(real_node, namespace)
+    ready = _until_status(platform, token, store_id, {"READY"}, kubectl, READY_TIMEOUT)
+    ready_after = time.monotonic() - started
+    check = next(json.loads(e["data"]) if isinstance(e["data"], str) else e["data"]
+                 for e in reversed(ready["events"]) if e["type"] == "BecameReady")["check"]
+    assert "GET /store/products answered HTTP 200" in check, check
+    assert ready["provisioningTimes"][-1]["step"] == "BecameReady", ready["provisioningTimes"]
 
+    revealed = _graphql(platform, token, REVEAL, {"id": store_id})["revealStoreCredentials"]
+    key = revealed["publishableKey"]
+    assert key, revealed
+    assert key.startswith("pk_"), revealed
+    proxy = ServiceProxy.from_kubeconfig(real_node.kubeconfig, namespace, "medusa:80", tmp_path)
     try:
         order = place_order(proxy, key, "ada@example.com")
     except AssertionError as error:
-        raise AssertionError(f"{error}\n{_diagnose(kubectl)}") from error
-    ordered = time.monotonic()
+        raise AssertionError(f"{error}\n{_diagnose(kubectl, platform)}") from error
+    ordered_after = time.monotonic() - started
 
+    email, password = revealed["adminUsername"], revealed["adminPassword"]
     with _port_forward(kubectl) as admin:
-        assert order in admin_order_ids(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
-        before = _counts(admin)
+        assert order in admin_order_ids(admin, email, password)
+        before = _counts(admin, email, password)
         _seed_again(kubectl)
-        assert _counts(admin) == before
-    assert _secret_key(kubectl, "publishable-key") == key
+        assert _counts(admin, email, password) == before
     numbers = {
-        "install_to_ready_s": round(installed - started, 1),
-        "install_to_order_s": round(ordered - started, 1),
+        "create_to_ready_s": round(ready_after, 1),
+        "create_to_order_s": round(ordered_after, 1),
+        "steps_s": {t["step"]: round(t["seconds"], 1) for t in ready["provisioningTimes"]},
         "migrations_job_s": _job_seconds(kubectl, "migrations"),
         "seed_job_s": _job_seconds(kubectl, "seed"),
         "medusa_rss_mib": round(_medusa_rss_mib(kubectl)),
@@ -194,8 +221,14 @@ def test_a_medusa_store_on_the_real_node_takes_an_order(kubectl: Kubectl, tmp_pa
     }
     print(f"\nmedusa store numbers: {json.dumps(numbers)}")
 
-    paths = _delete(kubectl, tmp_path)
+    pvs = _volumes(kubectl)
+    paths = [pv["spec"]["hostPath"]["path"] for pv in pvs if "hostPath" in pv["spec"]]
+    assert pvs, "the store had no volumes to remove"
+    kubectl.run("delete", "pod", "seed-again", "--ignore-not-found", timeout=60)
+    _graphql(platform, token, DELETE, {"id": store_id})
+    _until_status(platform, token, store_id, {"DELETED"}, kubectl, 600)
     try:
-        eventually(lambda: not _leftovers(kubectl, paths), what="store objects and volumes gone", timeout=120)
+        eventually(lambda: not _leftovers(kubectl, paths), what="the store's namespace and volumes gone",
+                   timeout=180)
     except AssertionError as error:
         raise AssertionError(f"{error}; left: {_leftovers(kubectl, paths)}") from error

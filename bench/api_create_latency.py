@@ -8,7 +8,11 @@ straight through `StoreService` from 50 threads (the event store's own cost), an
 API (the HTTP + GraphQL + auth floor).
 
     .venv/bin/python -m bench.api_create_latency [--clients 50] [--creates 40] [--every 1.0]
-        [--server-root DIR]
+        [--server-root DIR] [--pg-setting commit_delay=1000 ...]
+
+`--pg-setting NAME=VALUE` (repeatable) sets a PostgreSQL parameter on the benchmark's server
+(ALTER SYSTEM, then a reload) before anything is measured: group commit (`commit_delay`,
+`commit_siblings`) is measured this way rather than argued.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
+from psycopg import sql
 
 from bench.api_common import ROOT, fresh_database, machine, platform_running, summary
 from domain.actors import Stamp
@@ -96,6 +102,18 @@ def through_service(url: str, clients: int, creates: int) -> tuple[list[float], 
     return [x for r in results for x in r], clients * creates / elapsed
 
 
+def apply_settings(url: str, settings: list[str]) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for setting in settings:
+            name, _, value = setting.partition("=")
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+        conn.execute("SELECT pg_reload_conf()")
+        for setting in settings:
+            name = setting.partition("=")[0]
+            shown = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
+            print(f"PostgreSQL {name} = {shown[0] if shown else '?'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
@@ -105,11 +123,14 @@ def main() -> None:
     )
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="the checkout that serves (an export of an older commit: a baseline)")
+    parser.add_argument("--pg-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a PostgreSQL parameter for the benchmark's server (see the module)")
     args = parser.parse_args()
     print(f"machine: {machine()}; {args.clients} concurrent clients x {args.creates} requests each; "
           f"server {args.server_root}")
     n, lines = args.clients, []
     with fresh_database() as url:
+        apply_settings(url, args.pg_setting)
         direct, rate = through_service(url, n, args.creates)
         lines.append(summary(f"baseline: StoreService.create_store, {n} threads", direct) + f" {rate:5.0f}/s")
         tokens = asyncio.run(tokens_for(url, n))

@@ -26,8 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
 
 from bench.api_common import ROOT, fresh_database, machine, platform_running, summary
 from domain.actors import Stamp
@@ -102,18 +100,6 @@ def through_service(url: str, clients: int, creates: int) -> tuple[list[float], 
     return [x for r in results for x in r], clients * creates / elapsed
 
 
-def apply_settings(url: str, settings: list[str]) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        for setting in settings:
-            name, _, value = setting.partition("=")
-            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
-        conn.execute("SELECT pg_reload_conf()")
-        for setting in settings:
-            name = setting.partition("=")[0]
-            shown = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
-            print(f"PostgreSQL {name} = {shown[0] if shown else '?'}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
@@ -129,8 +115,7 @@ def main() -> None:
     print(f"machine: {machine()}; {args.clients} concurrent clients x {args.creates} requests each; "
           f"server {args.server_root}")
     n, lines = args.clients, []
-    with fresh_database() as url:
-        apply_settings(url, args.pg_setting)
+    with fresh_database(settings=args.pg_setting) as url:
         direct, rate = through_service(url, n, args.creates)
         lines.append(summary(f"baseline: StoreService.create_store, {n} threads", direct) + f" {rate:5.0f}/s")
         tokens = asyncio.run(tokens_for(url, n))

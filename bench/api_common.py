@@ -12,11 +12,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 import httpx
+import psycopg
+from psycopg import sql
 
 from storeplane.database import setup_schema
 from storeplane.local_postgres import LocalPostgres
@@ -51,10 +53,12 @@ def machine() -> str:
 
 
 @contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    """A durable (fsync on) embedded PostgreSQL in a temporary directory, or DATABASE_URL."""
+def fresh_database(settings: Sequence[str] = ()) -> Iterator[str]:
+    """A durable (fsync on) embedded PostgreSQL in a temporary directory, or DATABASE_URL;
+    `settings` ("NAME=VALUE") are set on the server first (as its superuser)."""
     if os.environ.get("DATABASE_URL"):
         url = os.environ["DATABASE_URL"]
+        apply_settings(url, settings)
         setup_schema(url)
         yield url
         return
@@ -62,10 +66,26 @@ def fresh_database() -> Iterator[str]:
         server = LocalPostgres(Path(tmp), durable=True)
         try:
             url = server.start()
+            apply_settings(server.admin_url(), settings)
             setup_schema(url)
             yield url
         finally:
             server.stop()
+
+
+def apply_settings(admin_url: str, settings: Sequence[str]) -> None:
+    """ALTER SYSTEM for each "NAME=VALUE", then a reload; prints each value as the server shows it."""
+    if not settings:
+        return
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for setting in settings:
+            name, _, value = setting.partition("=")
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+        conn.execute("SELECT pg_reload_conf()")
+        for setting in settings:
+            name = setting.partition("=")[0]
+            shown = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
+            print(f"PostgreSQL {name} = {shown[0] if shown else '?'}")
 
 
 def free_port() -> int:

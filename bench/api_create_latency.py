@@ -8,7 +8,11 @@ straight through `StoreService` from 50 threads (the event store's own cost), an
 API (the HTTP + GraphQL + auth floor).
 
     .venv/bin/python -m bench.api_create_latency [--clients 50] [--creates 40] [--every 1.0]
-        [--server-root DIR]
+        [--server-root DIR] [--pg-setting commit_delay=1000 ...]
+
+`--pg-setting NAME=VALUE` (repeatable) sets a PostgreSQL parameter on the benchmark's server
+(ALTER SYSTEM, then a reload) before anything is measured: group commit (`commit_delay`,
+`commit_siblings`) is measured this way rather than argued.
 """
 
 from __future__ import annotations
@@ -105,11 +109,13 @@ def main() -> None:
     )
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="the checkout that serves (an export of an older commit: a baseline)")
+    parser.add_argument("--pg-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a PostgreSQL parameter for the benchmark's server (see the module)")
     args = parser.parse_args()
     print(f"machine: {machine()}; {args.clients} concurrent clients x {args.creates} requests each; "
           f"server {args.server_root}")
     n, lines = args.clients, []
-    with fresh_database() as url:
+    with fresh_database(settings=args.pg_setting) as url:
         direct, rate = through_service(url, n, args.creates)
         lines.append(summary(f"baseline: StoreService.create_store, {n} threads", direct) + f" {rate:5.0f}/s")
         tokens = asyncio.run(tokens_for(url, n))

@@ -77,7 +77,11 @@ class StoreService(Application[UUID]):
         plan: str,
         idempotency_key: str | None,
         stamp: Stamp,
+        fence: object | None = None,
     ) -> Store:
+        """Records a new store. `fence` is checked in the append's own transaction (the API's
+        quota, `graphql_api.quota.QuotaFence`); a repeated keyed request returns its store before
+        any append, so no fence refuses it."""
         # The id and namespace are chosen once, before anything can be retried, so a repeated
         # attempt writes the very same request (and the recorder can recognise it as landed).
         store = Store.request(
@@ -90,7 +94,7 @@ class StoreService(Application[UUID]):
                 return self._same_request(existing, store, idempotency_key)
         reservation = self._claim_name(tenant=store.tenant, name=store.name, store_id=store.id)
         try:
-            self._save(store, reservation)
+            self._save(store, reservation, fence=fence)
         except IntegrityError:
             return self._explain_lost_create(store, idempotency_key)
         return store

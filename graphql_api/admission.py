@@ -9,10 +9,15 @@ with no token), and besides tokens it counts what the parser would turn into wor
 with its stack. It also refuses strings no PostgreSQL text can hold (NUL, lone surrogates), in the
 document and in the variables: refused here they are VALIDATION_FAILED, not an INTERNAL error at the
 database.
+
+A text once admitted is admitted again without its pass (a bounded LRU of admitted texts, refusals
+never kept): clients repeat a handful of texts, and the pass was ~15 % of the server's CPU for a
+trivial query, made twice per HTTP request (here and again in `QueryGuard.on_parse`).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from graphql import GraphQLError
@@ -59,8 +64,25 @@ class DocumentLimits:
     max_nesting: int = 24  # braces and parentheses open at once; depth 8 needs 9 plus arguments
 
 
+ADMITTED_CACHE_SIZE = 256
+_admitted: OrderedDict[tuple[str, DocumentLimits], None] = OrderedDict()
+
+
 def check_document(query: str, limits: DocumentLimits) -> ApiError | None:
     """A VALIDATION_FAILED error when `query` breaks a limit, else None (then parse it)."""
+    key = (query, limits)
+    if key in _admitted:
+        _admitted.move_to_end(key)
+        return None
+    refusal = _first_refusal(query, limits)
+    if refusal is None:
+        _admitted[key] = None
+        if len(_admitted) > ADMITTED_CACHE_SIZE:
+            _admitted.popitem(last=False)
+    return refusal
+
+
+def _first_refusal(query: str, limits: DocumentLimits) -> ApiError | None:
     lexer = Lexer(Source(query))
     tokens = aliases = 0
     braces = parens = 0  # open now; object values in arguments open braces inside parentheses

@@ -1,15 +1,26 @@
 """The per-tenant quota on live stores, enforced at creation even under concurrent creates.
 
-Fed by the createStore mutation. Creates of one tenant take a PostgreSQL advisory lock, so two API
-processes cannot both see "9 of 10" and both create; the count reads the read model and the events
-it has not applied yet in one statement (one snapshot), so a lagging projection cannot undercount.
+Fed by the createStore mutation, which hands a `QuotaFence` to the store's save; feeds the event
+store's recorder (`storeplane.event_store.ExactlyOnceRecorder` calls `verify` on the append's own
+psycopg cursor, before the events are inserted and before eventsourcing's table lock). Creates of
+one tenant take a transaction-scoped PostgreSQL advisory lock, so two API processes cannot both see
+"9 of 10" and both create; the count reads the read model and the events it has not applied yet in
+one statement (one snapshot, taken after the lock is held), so a lagging projection cannot
+undercount.
+
+Why in the append's transaction: the check used to be an asyncpg transaction (BEGIN, the lock, the
+count, COMMIT, the pool's reset) held open on the event loop while the save ran on a thread, about
+five round trips and a pooled connection per create on top of the save's own. In the append it is
+two statements, and the lock is released by the very commit that makes the new store count. A
+repeated keyed request returns its store before any save (`StoreService.create_store`), so it is
+answered even at the limit, as before.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -18,8 +29,6 @@ from domain.store import LIVE_STATUSES, Store
 from postgres.locks import LockKey
 from projections.schema import READ_MODEL_SCHEMA, STORES_PROJECTION
 
-T = TypeVar("T")
-
 _REQUESTED_TOPIC = f"{Store.__module__}:{Store.__qualname__}.{Store.Requested.__name__}"
 
 # Stores of the tenant that the read model knows as live, plus every store requested after the
@@ -27,15 +36,24 @@ _REQUESTED_TOPIC = f"{Store.__module__}:{Store.__qualname__}.{Store.Requested.__
 # One statement, so both halves are read at one instant. The pending requests' states come back as
 # bytes and are read in Python: a cast to jsonb in SQL fails on a `\u0000` in any tenant's event,
 # and one such event (see `postgres.quarantine`) would refuse every tenant's creates.
-_LIVE_COUNT = f"""
+def _live_count(tenant: str, statuses: str, topic: str) -> str:
+    """The statement with the given placeholders (asyncpg's `$1`, psycopg's `%s`)."""
+    return f"""
 WITH position AS (
     SELECT position FROM {READ_MODEL_SCHEMA}.tracking WHERE projection = '{STORES_PROJECTION}'
 )
 SELECT
-    (SELECT count(*) FROM {READ_MODEL_SCHEMA}.stores WHERE tenant = $1 AND status = ANY($2::text[])),
+    (SELECT count(*) FROM {READ_MODEL_SCHEMA}.stores
+     WHERE tenant = {tenant} AND status = ANY({statuses}::text[])) AS projected,
     ARRAY(SELECT e.state FROM public.{EVENTS_TABLE} AS e, position AS p
-          WHERE e.notification_id > p.position AND e.topic = $3)
+          WHERE e.notification_id > p.position AND e.topic = {topic}) AS pending
 """
+
+
+_LIVE_COUNT = _live_count("$1", "$2", "$3")
+_LIVE_COUNT_PSYCOPG = _live_count("%s", "%s", "%s")
+_LOCK_PSYCOPG = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+_LIVE_STATUSES = sorted(s.value for s in LIVE_STATUSES)
 
 
 def _requested_by(state: bytes, tenant: str) -> bool:
@@ -56,11 +74,33 @@ class QuotaExceeded(Exception):
 async def live_store_count(
     conn: asyncpg.Pool | asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, tenant: str
 ) -> int:
-    record = await conn.fetchrow(
-        _LIVE_COUNT, tenant, sorted(s.value for s in LIVE_STATUSES), _REQUESTED_TOPIC
-    )
+    record = await conn.fetchrow(_LIVE_COUNT, tenant, _LIVE_STATUSES, _REQUESTED_TOPIC)
     assert record is not None
-    return int(record[0]) + sum(_requested_by(bytes(state), tenant) for state in record[1])
+    return _used(record["projected"], record["pending"], tenant)
+
+
+def _used(projected: int, pending: list[bytes], tenant: str) -> int:
+    return int(projected) + sum(_requested_by(bytes(state), tenant) for state in pending)
+
+
+@dataclass(frozen=True)
+class QuotaFence:
+    """The tenant's quota, checked in the transaction that appends its new store."""
+
+    tenant: str
+    max_live_stores: int
+
+    def verify(self, cursor: Any) -> None:  # the recorder's psycopg cursor, rows as dicts
+        """Holds the tenant's creation lock until the append commits or rolls back; raises
+        `QuotaExceeded` (the append then rolls back) when the tenant is at its limit."""
+        # Two statements: the count's snapshot must be taken once the lock is held, or it could
+        # miss a create that committed while this one waited for the lock.
+        cursor.execute(_LOCK_PSYCOPG, (int(LockKey.TENANT_QUOTA), self.tenant))
+        cursor.execute(_LIVE_COUNT_PSYCOPG, (self.tenant, _LIVE_STATUSES, _REQUESTED_TOPIC))
+        row = cursor.fetchone()
+        used = _used(row["projected"], row["pending"], self.tenant)
+        if used >= self.max_live_stores:
+            raise QuotaExceeded(self.tenant, used, self.max_live_stores)
 
 
 class StoreQuota:
@@ -71,20 +111,5 @@ class StoreQuota:
     async def usage(self, tenant: str) -> int:
         return await live_store_count(self.pool, tenant)
 
-    async def within(
-        self, tenant: str, create: Callable[[], Awaitable[T]], *, exempt: Callable[[], Awaitable[bool]]
-    ) -> T:
-        """Runs `create` while the tenant is below quota, holding the tenant's creation lock.
-
-        `exempt` says whether this create would only return an existing store (a repeated keyed
-        request), which must succeed even at the limit.
-        """
-        async with self.pool.acquire() as conn, conn.transaction():
-            # Transaction-scoped: released on commit, rollback, or if this connection dies.
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock($1, hashtext($2))", int(LockKey.TENANT_QUOTA), tenant
-            )
-            used = await live_store_count(conn, tenant)
-            if used >= self.max_live_stores and not await exempt():
-                raise QuotaExceeded(tenant, used, self.max_live_stores)
-            return await create()
+    def fence(self, tenant: str) -> QuotaFence:
+        return QuotaFence(tenant, self.max_live_stores)

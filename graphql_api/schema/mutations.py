@@ -12,9 +12,7 @@ from strawberry.types import Info
 
 from domain.actors import Stamp
 from domain.catalog import Engine
-from domain.errors import StoreNotFound
 from domain.naming import check_new_tenant
-from domain.store import store_id_for
 from graphql_api.caller import Caller
 from graphql_api.context import ApiContext
 from graphql_api.errors import quota_exceeded
@@ -70,29 +68,15 @@ async def _create(context: ApiContext, caller: Caller, data: CreateStoreInput) -
     services = context.services
     tenant = _tenant_for(context, caller, data.tenant)
 
-    async def create() -> StoreNode:
+    try:
         store = await services.call(
             services.service.create_store, tenant=tenant, name=data.name,
             engine=Engine(data.engine).value, plan=data.plan, idempotency_key=data.idempotency_key,
-            stamp=Stamp(caller.actor, context.correlation_id),
+            stamp=Stamp(caller.actor, context.correlation_id), fence=services.quota.fence(tenant),
         )
-        return StoreNode.from_aggregate(store)
-
-    async def repeats_earlier_request() -> bool:
-        if not data.idempotency_key:
-            return False
-        try:
-            await services.call(
-                services.service.get_store, store_id_for(tenant, data.idempotency_key), tenant=tenant
-            )
-        except StoreNotFound:
-            return False
-        return True
-
-    try:
-        return await services.quota.within(tenant, create, exempt=repeats_earlier_request)
     except QuotaExceeded as error:
         raise quota_exceeded(error.tenant, error.used, error.limit) from None
+    return StoreNode.from_aggregate(store)
 
 
 @strawberry.type

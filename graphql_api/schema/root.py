@@ -11,12 +11,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_api.config import ApiConfig
 from graphql_api.context import ApiContext
+from graphql_api.document_cache import DOCUMENT_CACHE_SIZE, ReportingParserCache, limit_rules
 from graphql_api.extensions import ErrorCodes, QueryGuard
 from graphql_api.live.shared_results import SharedEventExecutor, SharedResults
 from graphql_api.metrics import ApiMetrics
@@ -42,11 +43,16 @@ def _visibility(context: ApiContext) -> str | None:
 def build_schema(
     config: ApiConfig, metrics: ApiMetrics, shared: SharedResults | None = None
 ) -> strawberry.Schema:
-    # Factories, not instances: each operation gets extensions of its own.
+    # Factories, not instances: each operation gets extensions of its own. The order matters:
+    # the cached validation first, so QueryGuard's refusal (set in its own `on_validate`) replaces
+    # the validation errors rather than being replaced by them, as it did when it skipped
+    # validation; the parser cache after QueryGuard, whose size check must see the raw text first
+    # (`graphql_api.document_cache`).
     extensions: list[Any] = [
+        functools.partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
         functools.partial(QueryGuard, config=config),
-        functools.partial(QueryDepthLimiter, max_depth=config.max_query_depth),
-        functools.partial(MaxAliasesLimiter, max_alias_count=config.max_aliases),
+        functools.partial(ReportingParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        functools.partial(AddValidationRules, limit_rules(config)),
         functools.partial(ErrorCodes, metrics=metrics),
     ]
     return _Schema(

@@ -105,6 +105,18 @@ async def test_the_quota_stops_creates_at_the_limit(api: Api, token: str) -> Non
     assert over["errors"][0]["extensions"]["limit"] == TEST_CONFIG.max_live_stores
 
 
+async def test_a_repeated_keyed_create_is_answered_at_the_limit_and_a_new_key_is_not(
+    api: Api, token: str
+) -> None:
+    first = await api.data(CREATE, create_input("keyed", idempotencyKey="k-limit"), token)
+    for i in range(TEST_CONFIG.max_live_stores - 1):
+        await api.data(CREATE, create_input(f"fill{i}"), token)
+    again = await api.data(CREATE, create_input("keyed", idempotencyKey="k-limit"), token)
+    assert again["createStore"]["store"]["id"] == first["createStore"]["store"]["id"]
+    other = await api.post(CREATE, create_input("keyed-2", idempotencyKey="k-other"), token)
+    assert error_codes(other) == ["QUOTA_EXCEEDED"]
+
+
 async def test_concurrent_creates_never_exceed_the_quota(api: Api, token: str, tenant: str) -> None:
     attempts = 2 * TEST_CONFIG.max_live_stores
     bodies = await asyncio.gather(

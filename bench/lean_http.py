@@ -1,0 +1,99 @@
+"""An HTTP/1.1 keep-alive client that costs its load generator almost nothing per request, for the
+query throughput benchmark: it shares the 2 cores with the server it measures.
+
+Used by `bench.api_query_throughput`. Each `LeanHttpClient` is an `asyncio.Protocol` on one
+connection that writes a prebuilt POST, reads the response up to its `Content-Length`, records the
+latency and the body, and sends the next one (a closed loop). httpx spent about 1-2 ms of Python per
+request (its connection pool, h11, the request and response models): with 50 clients the plain
+Starlette floor measured 120-180 requests/s, which is the load generator's limit, not the floor's,
+so a server three times faster than 123/s could not have been shown at all. Bodies are checked
+after the run, not while timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import time
+from typing import cast
+
+
+def post_request(host: str, port: int, path: str, body: dict[str, object], token: str) -> bytes:
+    data = json.dumps(body).encode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    ).encode() + data
+
+
+class LeanHttpClient(asyncio.Protocol):
+    """Sends `request` back to back until `until` (perf_counter); `latencies` in seconds, `bodies`
+    the response bodies, `statuses` their status codes."""
+
+    def __init__(self, request: bytes, until: float) -> None:
+        self.request, self.until = request, until
+        self.transport: asyncio.Transport | None = None
+        self.latencies: list[float] = []
+        self.bodies: list[bytes] = []
+        self.statuses: list[int] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._buffer = b""
+        self._sent = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's does not subclass it
+        self._send()
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        self._sent = time.perf_counter()
+        self.transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        head, found, rest = self._buffer.partition(b"\r\n\r\n")
+        if not found:
+            return
+        length = _content_length(head)
+        if len(rest) < length:
+            return
+        now = time.perf_counter()
+        self.latencies.append(now - self._sent)
+        self.statuses.append(int(head.split(b" ", 2)[1]))
+        self.bodies.append(rest[:length])
+        self._buffer = rest[length:]
+        if now < self.until:
+            self._send()
+        elif not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(ConnectionError(f"closed by the server after "
+                                                    f"{len(self.latencies)} responses: {exc}"))
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    raise ValueError(f"response without Content-Length: {head[:200]!r}")
+
+
+async def closed_loop(host: str, port: int, requests: list[bytes], seconds: float) -> list[LeanHttpClient]:
+    """One connection per request text, each sending its request back to back for `seconds`."""
+    loop = asyncio.get_running_loop()
+    until = time.perf_counter() + seconds
+    clients = []
+    for request in requests:
+        _, client = await loop.create_connection(
+            functools.partial(LeanHttpClient, request, until), host, port
+        )
+        clients.append(client)
+    await asyncio.gather(*(c.done for c in clients))
+    for client in clients:
+        assert client.transport is not None
+        client.transport.close()
+    return clients

@@ -13,7 +13,16 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
-from tests.charts.rendering import containers, kubernetes_version, pod_specs, run_helm, where
+from tests.charts.rendering import (
+    Rendering,
+    containers,
+    kubernetes_version,
+    manifests,
+    pod_specs,
+    run_helm,
+    where,
+)
+from tests.charts.rendering import template as store_template
 from tests.deploy.platform_chart import CHART, VALUES_FILES, rendered, template
 
 RENDERINGS: list[tuple[str | None, tuple[str, ...]]] = [
@@ -136,3 +145,32 @@ def test_bad_values_are_refused_naming_what_to_fix(
     result = template(home=helm_home, sets=sets)
     assert result.returncode != 0
     assert expected in result.output, result.output
+
+
+# Kinds whose plural is not the lower-case kind plus "s".
+_PLURALS = {"Ingress": "ingresses", "NetworkPolicy": "networkpolicies"}
+
+
+def _resource(doc: dict[str, Any]) -> tuple[str, str]:
+    group = doc["apiVersion"].rpartition("/")[0]
+    return group, _PLURALS.get(doc["kind"], doc["kind"].lower() + "s")
+
+
+@pytest.mark.parametrize(("engine", "sets"), [
+    ("woocommerce", ()), ("medusa", ("seed.enabled=true",)),
+])
+def test_the_store_role_lets_the_reconciler_install_everything_a_store_chart_renders(
+    engine: str, sets: tuple[str, ...], helm_home: Path,
+) -> None:
+    """With the platform's least privilege, `helm install` of a store chart may create each kind
+    it renders (the Medusa seed's ServiceAccount, Role and RoleBinding included)."""
+    store_docs = manifests(store_template(Rendering(engine, "values-local.yaml", sets=sets), home=helm_home))
+    platform = rendered(home=helm_home, values_file="values-production.yaml")
+    roles = _by_kind(platform, "ClusterRole")
+    granted = {  # the store role inside the namespace, and the reconciler's own (RoleBindings)
+        (group, resource) for name in ("storeplane-store", "storeplane-reconciler")
+        for rule in roles[name]["rules"] if "create" in rule["verbs"]
+        for group in rule["apiGroups"] for resource in rule["resources"]
+    }
+    needed = {_resource(doc) for doc in store_docs}
+    assert needed - granted == set(), f"the store role cannot create {sorted(needed - granted)}"

@@ -123,6 +123,7 @@ def test_inside_a_store_namespace_it_binds_the_store_role_and_then_manages_the_s
         for verb, resource in (
             ("create", "secrets"), ("create", "deployments.apps"), ("delete", "jobs.batch"),
             ("create", "networkpolicies.networking.k8s.io"), ("create", "resourcequotas"),
+            ("create", "serviceaccounts"), ("create", "roles.rbac.authorization.k8s.io"),
         ):
             assert reconciler.can(verb, resource, store_ns), f"{verb} {resource}"
         assert not reconciler.can("get", "secrets", "kube-system")  # still nothing elsewhere

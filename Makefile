@@ -32,11 +32,11 @@ dashboard:
 
 ## Debian's chromium, for the dashboard's browser tests.
 browser:
-	scripts/ensure-chromium.sh
+	scripts/ensure-debian-tool.sh chromium chromium "the dashboard's browser tests"
 
 ## Debian's shellcheck, for the chart tests' check of the charts' shell scripts.
 shellcheck:
-	scripts/ensure-shellcheck.sh
+	scripts/ensure-debian-tool.sh shellcheck shellcheck "the chart tests"
 
 ## Install everything and run the whole test suite, then lint and type-check.
 test: $(STAMP) cluster-binaries node-packages dashboard browser shellcheck

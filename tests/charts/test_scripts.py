@@ -21,7 +21,7 @@ SCRIPTS = sorted(CHARTS.glob("*/files/*.sh"))
 def shellcheck(*files: Path) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("shellcheck")
     if binary is None:
-        pytest.fail("shellcheck is missing: `make test` installs it (scripts/ensure-shellcheck.sh)",
+        pytest.fail("shellcheck is missing: `make test` installs it (make shellcheck)",
                     pytrace=False)
     return subprocess.run([binary, "--shell=sh", "--severity=style", *map(str, files)],
                           capture_output=True, text=True, check=False, timeout=60)

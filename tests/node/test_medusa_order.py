@@ -13,18 +13,15 @@ port-forward (the proxy drops Authorization headers). Prints the timings and RSS
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import re
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.node.kube import Kubectl, eventually
+from tests.node.kube import Kubectl, eventually, port_forward
 from tests.node.medusa_shopper import admin_api, admin_order_ids, place_order
 from tests.node.service_proxy import PortForward, ServiceProxy
 
@@ -114,23 +111,6 @@ def _seed_again(kubectl: Kubectl) -> None:
         raise AssertionError(f"{error}\n{kubectl.run('logs', 'seed-again', check=False)}") from error
 
 
-@contextlib.contextmanager
-def _port_forward(kubectl: Kubectl) -> Iterator[PortForward]:
-    """``kubectl port-forward svc/medusa`` on a free local port, stopped afterwards."""
-    kubectl_binary = str(kubectl.cluster.bin_dir / "kubectl")
-    command = [kubectl_binary, "-n", kubectl.namespace, "port-forward", "svc/medusa", ":80"]
-    process = subprocess.Popen(command, env=kubectl.cluster.env(), stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"127\.0\.0\.1:(\d+)", line)
-        assert match, f"kubectl port-forward said {line!r}"
-        yield PortForward(f"http://127.0.0.1:{match.group(1)}")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def _counts(proxy: PortForward) -> dict[str, int]:
     api = admin_api(proxy, ADMIN_EMAIL, ADMIN_PASSWORD)
     return {name: int(api(f"/admin/{name}?limit=1&fields=id")["count"]) for name in COUNTED}
@@ -178,7 +158,8 @@ def test_a_medusa_store_on_the_real_node_takes_an_order(kubectl: Kubectl, tmp_pa
         raise AssertionError(f"{error}\n{_diagnose(kubectl)}") from error
     ordered = time.monotonic()
 
-    with _port_forward(kubectl) as admin:
+    with port_forward(kubectl, "svc/medusa") as base:
+        admin = PortForward(base)
         assert order in admin_order_ids(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
         before = _counts(admin)
         _seed_again(kubectl)

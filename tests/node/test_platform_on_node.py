@@ -118,6 +118,11 @@ def _namespace_phase(kubectl: Kubectl, name: str) -> str:
     return "" if "NotFound" in found else found.strip()
 
 
+def _volumes_of(kubectl: Kubectl, namespace: str) -> list[str]:
+    claims = {pv["metadata"]["name"]: pv["spec"].get("claimRef") or {} for pv in kubectl.json("pv")["items"]}
+    return [name for name, claim in claims.items() if claim.get("namespace") == namespace]
+
+
 def test_the_platform_chart_on_the_real_node_provisions_and_deletes_a_store(
     kubectl: Kubectl, tmp_path: Path
 ) -> None:
@@ -153,6 +158,7 @@ def test_the_platform_chart_on_the_real_node_provisions_and_deletes_a_store(
         api.data(DELETE, {"id": gone["id"]})
         _until_status(api, gone["id"], "DELETED", kubectl)
         assert _namespace_phase(kubectl, gone["namespace"]) == "", "a deleted store's namespace remains"
+        eventually(lambda: not _volumes_of(kubectl, gone["namespace"]), what="the deleted store's volumes")
 
     _helm(kubectl, tmp_path, "uninstall", RELEASE, "--wait", timeout=300)
     try:

@@ -154,7 +154,25 @@ NODE = ImageRecipe(
     cmd=("node",),
     imitates="docker.io/library/node (base of storeplane/medusa): node user uid/gid 1000, entrypoint",
 )
-RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB, WORDPRESS, NODE)
+PYTHON = ImageRecipe(
+    name="docker.io/library/python:3.13-slim-trixie",
+    suite="trixie",
+    variant="essential",
+    # python3-venv: ensurepip and the pip wheel it installs (the hook says why not python3-pip);
+    # ca-certificates: the storeplane Dockerfile runs `pip wheel` against PyPI; passwd: its
+    # `groupadd`/`useradd` (upstream's slim image has both); python-is-python3: `python`.
+    packages=("python3", "python3-venv", "python-is-python3", "ca-certificates", "passwd"),
+    hook="python-setup.sh",
+    hook_kind="customize",
+    entrypoint=(),
+    cmd=("python3",),
+    env=("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"),
+    imitates="docker.io/library/python:3.13-slim-trixie (base of storeplane): python3, pip installing "
+    "into /usr/local, groupadd/useradd, LANG=C.UTF-8, root. Differs: Debian trixie's CPython 3.13 in "
+    "/usr/bin (upstream builds its own into /usr/local/bin), pip from Debian's pip wheel, no "
+    "PYTHON_VERSION/GPG_KEY env",
+)
+RECIPES: tuple[ImageRecipe, ...] = (PAUSE, BASE, REDIS, POSTGRES, MARIADB, WORDPRESS, NODE, PYTHON)
 
 
 def recipe_key(recipe: ImageRecipe) -> str:

@@ -7,10 +7,12 @@ node selector and local image that put a pod on the real node.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +70,26 @@ class Kubectl:
 
     def describe(self, what: str) -> str:
         return self.run("describe", what, check=False)
+
+
+@contextlib.contextmanager
+def port_forward(kubectl: Kubectl, target: str, port: int = 80) -> Iterator[str]:
+    """``kubectl port-forward <target> :<port>`` on a free local port: its base URL, stopped afterwards.
+
+    For callers that send an Authorization header, which the API server's service proxy drops.
+    """
+    kubectl_binary = str(kubectl.cluster.bin_dir / "kubectl")
+    command = [kubectl_binary, "-n", kubectl.namespace, "port-forward", target, f":{port}"]
+    process = subprocess.Popen(command, env=kubectl.cluster.env(), stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"127\.0\.0\.1:(\d+)", line)
+        assert match, f"kubectl port-forward {target} said {line!r}"
+        yield f"http://127.0.0.1:{match.group(1)}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def eventually(check: Callable[[], Any], *, what: str, timeout: float = 90, every: float = 0.5) -> Any:

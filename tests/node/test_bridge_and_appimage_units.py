@@ -59,3 +59,43 @@ def test_an_image_key_follows_the_context_but_not_node_modules(
 
     assert first == unchanged != changed
     assert first.startswith("medusa-2.10.3-")
+
+
+def test_the_storeplane_images_key_follows_what_its_dockerfile_copies_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dockerfile_dir = tmp_path / "deploy" / "images" / "storeplane"
+    dockerfile_dir.mkdir(parents=True)
+    (dockerfile_dir / "Dockerfile").write_text("FROM docker.io/library/python:3.13-slim-trixie\n")
+    for name in ("domain/store.py", "web/src/app.tsx", "tests/test_x.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("v1")
+    monkeypatch.setattr(appimages, "CONTEXTS_DIR", tmp_path / "deploy" / "images")
+    monkeypatch.setattr(appimages, "_helm_dir", lambda cache: tmp_path / "k8s" / "helm-key" / "bin")
+    first = appimages.image_key(appimages.STOREPLANE)
+
+    for ignored in (
+        "tests/test_x.py", "web/node_modules/x.js", "web/dist/index.html", "domain/__pycache__/s.pyc",
+    ):
+        (tmp_path / ignored).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / ignored).write_text("v2")
+    unchanged = appimages.image_key(appimages.STOREPLANE)
+    (tmp_path / "web/src/app.tsx").write_text("v2")
+    changed = appimages.image_key(appimages.STOREPLANE)
+    monkeypatch.setattr(appimages, "_helm_dir", lambda cache: tmp_path / "k8s" / "other-helm" / "bin")
+    other_helm = appimages.image_key(appimages.STOREPLANE)
+
+    assert first == unchanged != changed != other_helm
+    assert first.startswith("storeplane-0.1.0-")
+
+
+def test_the_storeplane_dockerignore_admits_exactly_the_inputs_the_key_hashes() -> None:
+    ignore = appimages.CONTEXTS_DIR / "storeplane" / "Dockerfile.dockerignore"
+    lines = [line for line in ignore.read_text().splitlines() if line and not line.startswith("#")]
+
+    admitted = {line.removeprefix("!") for line in lines if line.startswith("!")}
+    excluded = {line.split("/")[-1] for line in lines[1:] if not line.startswith("!")}
+
+    assert lines[0] == "*"
+    assert admitted == set(appimages.STOREPLANE.repo_inputs)
+    assert excluded >= set(appimages.STOREPLANE.ignored)

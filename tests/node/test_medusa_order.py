@@ -14,10 +14,7 @@ the timings, per step, and the server's RSS.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import subprocess
 import time
 import urllib.request
 import uuid
@@ -29,7 +26,7 @@ import pytest
 
 from tests.e2e.server import Platform, build_dashboard
 from tests.fixtures.kube import KubeCluster
-from tests.node.kube import Kubectl, eventually
+from tests.node.kube import Kubectl, eventually, port_forward
 from tests.node.medusa_shopper import admin_api, admin_order_ids, place_order
 from tests.node.service_proxy import PortForward, ServiceProxy
 
@@ -134,23 +131,6 @@ def _seed_again(kubectl: Kubectl) -> None:
         raise AssertionError(f"{error}\n{kubectl.run('logs', 'seed-again', check=False)}") from error
 
 
-@contextlib.contextmanager
-def _port_forward(kubectl: Kubectl) -> Iterator[PortForward]:
-    """``kubectl port-forward svc/medusa`` on a free local port, stopped afterwards."""
-    kubectl_binary = str(kubectl.cluster.bin_dir / "kubectl")
-    command = [kubectl_binary, "-n", kubectl.namespace, "port-forward", "svc/medusa", ":80"]
-    process = subprocess.Popen(command, env=kubectl.cluster.env(), stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"127\.0\.0\.1:(\d+)", line)
-        assert match, f"kubectl port-forward said {line!r}"
-        yield PortForward(f"http://127.0.0.1:{match.group(1)}")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def _counts(proxy: PortForward, email: str, password: str) -> dict[str, int]:
     api = admin_api(proxy, email, password)
     return {name: int(api(f"/admin/{name}?limit=1&fields=id")["count"]) for name in COUNTED}
@@ -205,7 +185,8 @@ def test_a_medusa_store_created_through_the_api_takes_an_order(
     ordered_after = time.monotonic() - started
 
     email, password = revealed["adminUsername"], revealed["adminPassword"]
-    with _port_forward(kubectl) as admin:
+    with port_forward(kubectl, "svc/medusa") as base:
+        admin = PortForward(base)
         assert order in admin_order_ids(admin, email, password)
         before = _counts(admin, email, password)
         _seed_again(kubectl)

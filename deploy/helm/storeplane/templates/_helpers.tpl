@@ -96,6 +96,10 @@ capabilities:
   value: /tmp
 - name: PYTHONDONTWRITEBYTECODE
   value: "1"
+{{- with .Values.kubernetesServiceHost }}
+- name: KUBERNETES_SERVICE_HOST
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{- define "storeplane.volumeMounts" -}}

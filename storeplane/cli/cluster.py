@@ -120,6 +120,8 @@ def _status(args: argparse.Namespace) -> int:
     print(f"kubeconfig {current.kubeconfig}")
     if current.api_ready:
         print("\n".join(stack.node_lines(_existing(args.name))))
+        if (ingress := node.ingress_line(_existing(args.name))) is not None:
+            print(ingress)
     return 0 if current.api_ready else 3
 
 

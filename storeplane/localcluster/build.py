@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from storeplane.localcluster import paths, versions
 from storeplane.localcluster.versions import BinarySpec
@@ -74,22 +75,27 @@ def go_version(env: Mapping[str, str]) -> str:
     return _run(["go", "env", "GOVERSION"], cwd=Path.cwd(), env=env, step="go env").strip()
 
 
-def _wrapper_sources() -> dict[str, str]:
-    return {p.parent.name: p.read_text() for p in sorted(WRAPPERS_DIR.glob("*/go.mod"))}
+def wrapper_sources(specs: tuple[BinarySpec, ...]) -> dict[str, str]:
+    """The wrapper templates these specs build in: a wrapper only the node uses (Traefik's)
+    never changes the control plane's cache key."""
+    used = {spec.wrapper for spec in specs if spec.mode == "wrapper"}
+    templates = sorted(WRAPPERS_DIR.glob("*/go.mod"))
+    return {p.parent.name: p.read_text() for p in templates if p.parent.name in used}
 
 
 def build_key(env: Mapping[str, str]) -> str:
-    return versions.recipe_fingerprint(go_version=go_version(env), wrapper_sources=_wrapper_sources())
+    sources = wrapper_sources(versions.BINARIES)
+    return versions.recipe_fingerprint(go_version=go_version(env), wrapper_sources=sources)
 
 
-def _downloaded_go_mod(module: str, version: str, *, cwd: Path, env: Mapping[str, str]) -> str:
+def _downloaded_go_mod(module: str, version: str, *, cwd: Path, env: Mapping[str, str]) -> Path:
     out = _run(
         ["go", "mod", "download", "-json", f"{module}@{version}"],
         cwd=cwd,
         env=env,
         step=f"download {module}@{version}",
     )
-    return Path(json.loads(out)["GoMod"]).read_text()
+    return Path(json.loads(out)["GoMod"])
 
 
 _RELATIVE_REPLACE = re.compile(r"^\s*(?:replace\s+)?(\S+)\s+=>\s+(\.\.?/\S*)\s*$", re.MULTILINE)
@@ -110,16 +116,37 @@ def replaces_for(upstream_go_mod: str, *, module: str, version: str) -> dict[str
     }
 
 
+def published_edits(upstream: Mapping[str, Any]) -> list[str]:
+    """``go mod edit`` flags that carry upstream's replaces with a published module and its
+    excludes into the wrapper (``upstream``: ``go mod edit -json`` of its go.mod).
+
+    Both apply only in the main module, so without them the wrapper would build against the
+    originals (Traefik's forks of go-http-auth, mux, minheap) or hit the ambiguous import
+    its exclude avoids. Replaces with a local path are ``replaces_for``'s.
+    """
+    edits = []
+    for replace in upstream.get("Replace") or []:
+        old, new = replace["Old"], replace["New"]
+        if new.get("Version"):
+            source = f"{old['Path']}@{old['Version']}" if old.get("Version") else old["Path"]
+            edits.append(f"-replace={source}={new['Path']}@{new['Version']}")
+    edits += [f"-exclude={e['Path']}@{e['Version']}" for e in upstream.get("Exclude") or []]
+    return edits
+
+
 def _prepare_wrapper(spec: BinarySpec, work: Path, env: Mapping[str, str]) -> Path:
     wrapper = work / "wrappers" / spec.wrapper
     if (wrapper / "go.mod").exists():
         return wrapper
     wrapper.mkdir(parents=True)
     shutil.copy(WRAPPERS_DIR / spec.wrapper / "go.mod", wrapper / "go.mod")
-    upstream = _downloaded_go_mod(spec.module, spec.version, cwd=wrapper, env=env)
+    go_mod = _downloaded_go_mod(spec.module, spec.version, cwd=wrapper, env=env)
+    upstream = go_mod.read_text()
     edits = [f"-require={spec.module}@{spec.version}"]
     for name, version in sorted(replaces_for(upstream, module=spec.module, version=spec.version).items()):
         edits.append(f"-replace={name}={name}@{version}")
+    parsed = _run(["go", "mod", "edit", "-json", str(go_mod)], cwd=wrapper, env=env, step=f"read {go_mod}")
+    edits += published_edits(json.loads(parsed))
     _run(["go", "mod", "edit", *edits], cwd=wrapper, env=env, step=f"wrapper {spec.wrapper}")
     return wrapper
 

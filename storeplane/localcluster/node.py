@@ -1,4 +1,4 @@
-"""One real node beside the kwok nodes: containerd, CoreDNS, kubelet, kube-proxy.
+"""One real node beside the kwok nodes: containerd, CoreDNS, kubelet, kube-proxy, Traefik.
 
 Fed by a running ``runtime.Cluster`` (kubeconfig, CA), the node binaries
 (``nodebuild``), the images (``images``) and the configs (``nodeconfig``); feeds the
@@ -41,7 +41,7 @@ REQUIRED_TOOLS = (
     "buildah",
 )
 CNI_PLUGINS = ("bridge", "host-local", "loopback")
-DAEMONS = ("kube-proxy", "kubelet", "coredns", "volumes", "apiserver-bridge", "containerd")
+DAEMONS = ("kube-proxy", "kubelet", "coredns", "volumes", "apiserver-bridge", "traefik", "containerd")
 READY_TIMEOUT = 120.0
 
 Progress = Callable[[str], None]
@@ -228,13 +228,24 @@ def _up(target: runtime.Cluster, progress: Progress) -> None:
     wait(lambda: _http_ok(f"http://{nc.PROXY_HEALTHZ}/healthz"), "kube-proxy healthz", "kube-proxy")
     wait(netguard.kube_jumps_present, "kube-proxy's and kubelet's iptables jumps", "kube-proxy", "kubelet")
     netguard.ensure_first()  # they prepend theirs once, at start-up: ours go back in front
-    progress(f"real node {nc.NODE_NAME} Ready")
+    progress("real node: Traefik (ingress)")
+    runtime.kubectl(target, "apply", "-f", "-", stdin=nc.ingress_class())
+    ensure("traefik", nc.traefik_args(layout, bins / "traefik"))
+    wait(lambda: _http_ok(f"http://{nc.TRAEFIK_PING}/ping"), "Traefik ping", "traefik")
+    progress(f"real node {nc.NODE_NAME} Ready; ingress at {nc.ingress_url()}")
 
 
 def running(target: runtime.Cluster) -> dict[str, bool]:
     """Which of the node's daemons are alive."""
     pids = node_dir(target) / "pids"
     return {name: nodeprocs.pid_of(name, pids) is not None for name in DAEMONS}
+
+
+def ingress_line(target: runtime.Cluster) -> str | None:
+    """``ingress  traefik  <url>  class <name>`` while the node's Traefik runs, else None."""
+    if not running(target).get("traefik"):
+        return None
+    return f"ingress\ttraefik\t{nc.ingress_url()}\tclass {nc.INGRESS_CLASS}"
 
 
 def down(target: runtime.Cluster) -> list[str]:
@@ -245,7 +256,7 @@ def down(target: runtime.Cluster) -> list[str]:
         return []
     state = json.loads(state_file.read_text())
     pids = layout.path("pids")
-    for name in ("kube-proxy", "kubelet", "coredns", "volumes", "apiserver-bridge"):
+    for name in ("traefik", "kube-proxy", "kubelet", "coredns", "volumes", "apiserver-bridge"):
         nodeprocs.stop(name, pids)
     cgroups.kill_all(layout.cgroup_root)  # containerd, shims and every container
     nodeprocs.stop("containerd", pids)

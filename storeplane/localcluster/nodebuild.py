@@ -1,6 +1,6 @@
-"""Compile the real node's binaries (kubelet, kube-proxy, CoreDNS) once, like ``build.py``.
+"""Compile the real node's binaries (kubelet, kube-proxy, CoreDNS, Traefik) once, like ``build.py``.
 
-Fed by ``versions.NODE_BINARIES`` and the same wrapper module as kube-apiserver; feeds
+Fed by ``versions.NODE_BINARIES``, the same wrapper module as kube-apiserver and Traefik's; feeds
 ``node.py`` with the bin dir ``<cache>/node/<key>/bin``. Its own cache key, so the
 control-plane binaries are never rebuilt because of a node pin.
 """
@@ -15,7 +15,7 @@ from storeplane.localcluster import build, paths, versions
 
 def node_build_key(cache: Path) -> str:
     env = build.go_environment(cache)
-    wrappers = {p.parent.name: p.read_text() for p in sorted(build.WRAPPERS_DIR.glob("*/go.mod"))}
+    wrappers = build.wrapper_sources(versions.NODE_BINARIES)
     return versions.node_recipe_fingerprint(go_version=build.go_version(env), wrapper_sources=wrappers)
 
 
@@ -26,7 +26,7 @@ def node_bin_dir(cache: Path | None = None) -> Path:
 
 
 def ensure_node_built(cache: Path | None = None, progress: build.Progress | None = None) -> Path:
-    """Return the node bin dir, compiling kubelet, kube-proxy and CoreDNS first if missing."""
+    """Return the node bin dir, compiling kubelet, kube-proxy, CoreDNS and Traefik first if missing."""
     cache = cache or paths.cache_dir()
     report = progress or build._stderr_progress
     env = build.go_environment(cache)

@@ -2,7 +2,8 @@
 
 Fed by ``node.py`` (paths under the cluster's state dir, the cgroup root, the cluster's
 kubeconfig and CA); feeds containerd (TOML), the CNI bridge (conflist), the kubelet and
-kube-proxy (JSON, which their YAML loaders read) and CoreDNS (Corefile). Nothing is
+kube-proxy (JSON, which their YAML loaders read), CoreDNS (Corefile) and Traefik (its
+command line, and the IngressClass it serves). Nothing is
 written outside the state dir; every address is the pod bridge's or loopback.
 """
 
@@ -25,6 +26,15 @@ PROXY_HEALTHZ = "127.0.0.1:10356"
 PROXY_METRICS = "127.0.0.1:10349"
 DNS_HEALTH = "127.0.0.1:18180"
 DNS_READY = "127.0.0.1:18181"
+# Traefik, the node's ingress controller: the store URLs' port on loopback only (no traffic
+# from elsewhere reaches it), and its ping beside the other daemons' health ports.
+INGRESS_ADDRESS = "127.0.0.1"
+INGRESS_PORT = 80
+TRAEFIK_PING = "127.0.0.1:18182"
+# The class the real-node chart values name (charts/*/values-real-node.yaml); the controller
+# string is the one Traefik's kubernetesIngress provider claims IngressClasses by.
+INGRESS_CLASS = "traefik"
+INGRESS_CONTROLLER = "traefik.io/ingress-controller"
 PAUSE_IMAGE = "storeplane.local/pause:catatonit"
 # Registries a pod might name: every one is pointed at a closed loopback port, so a
 # missing image fails fast instead of reaching the network.
@@ -243,3 +253,43 @@ def volume_dirs_args(kubectl: Path, kubeconfig: Path) -> list[str]:
         "esac; done; sleep 1; done"
     )
     return ["/bin/sh", "-c", script]
+
+
+def traefik_args(layout: NodeLayout, traefik: Path) -> list[str]:
+    """Traefik watching Ingresses of class ``INGRESS_CLASS`` through the cluster's kubeconfig
+    (its provider reads ``KUBECONFIG``) and routing to their pods' addresses, which the host
+    reaches over the pod bridge. No version check, no usage reports: nothing leaves the
+    machine. No dashboard or API either (the module carries no web UI)."""
+    return [
+        "/usr/bin/env",
+        f"KUBECONFIG={layout.kubeconfig}",
+        str(traefik),
+        "--global.checkNewVersion=false",
+        "--global.sendAnonymousUsage=false",
+        f"--entryPoints.web.address={INGRESS_ADDRESS}:{INGRESS_PORT}",
+        f"--entryPoints.traefik.address={TRAEFIK_PING}",
+        "--ping=true",
+        "--ping.entryPoint=traefik",
+        "--providers.kubernetesIngress=true",
+        f"--providers.kubernetesIngress.ingressClass={INGRESS_CLASS}",
+        # Written into each Ingress's status, so `kubectl get ingress` shows where it answers.
+        f"--providers.kubernetesIngress.ingressEndpoint.ip={INGRESS_ADDRESS}",
+        "--log.level=INFO",
+    ]
+
+
+def ingress_class() -> str:
+    """The IngressClass Traefik serves (JSON, which kubectl apply reads)."""
+    manifest = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": INGRESS_CLASS, "labels": {"app.kubernetes.io/managed-by": "storeplane"}},
+        "spec": {"controller": INGRESS_CONTROLLER},
+    }
+    return json.dumps(manifest, indent=2)
+
+
+def ingress_url(host: str = "") -> str:
+    """Where the ingress answers from the host: ``http://<host>/`` (port 80 needs no suffix)."""
+    port = "" if INGRESS_PORT == 80 else f":{INGRESS_PORT}"
+    return f"http://{host or INGRESS_ADDRESS}{port}/"

@@ -12,7 +12,8 @@ from pathlib import Path
 from storeplane.localcluster import cgroups, hostnet, netguard, sysctls
 
 NODE_PROCESSES = frozenset(
-    {"kubelet", "kube-proxy", "containerd", "containerd-shim", "containerd-shim-runc-v2", "coredns", "runc"}
+    {"kubelet", "kube-proxy", "containerd", "containerd-shim", "containerd-shim-runc-v2", "coredns", "runc",
+     "traefik"}
 )
 
 Snapshot = dict[str, list[str]]

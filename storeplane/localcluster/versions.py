@@ -159,7 +159,16 @@ def recipe_fingerprint(*, go_version: str, wrapper_sources: dict[str, str]) -> s
 # them never invalidates the control-plane build above.
 COREDNS_VERSION = "v1.14.7"
 COREDNS_MODULE = "github.com/coredns/coredns"
-NODE_RECIPE_REVISION = 1
+# The ingress controller k3s ships. v3.6, not v3.7: from v3.7 on, upstream's go.mod replaces
+# github.com/traefik/traefik/dynamic/ext with ./pkg/config/dynamic/ext, a nested module that
+# the module zip leaves out (a directory with its own go.mod never goes into its parent's
+# zip) and that the module proxy does not serve on its own, so no wrapper can point a replace
+# at it; writing that package ourselves would mean carrying upstream source. v3.6 has no such
+# replace, only replaces with published forks, which the wrapper copies (build.py).
+TRAEFIK_VERSION = "v3.6.12"
+TRAEFIK_MODULE = "github.com/traefik/traefik/v3"
+# 2: Traefik joined the node binaries.
+NODE_RECIPE_REVISION = 2
 
 
 def _coredns_binary() -> BinarySpec:
@@ -173,10 +182,31 @@ def _coredns_binary() -> BinarySpec:
     )
 
 
+def _traefik_binary() -> BinarySpec:
+    version_pkg = f"{TRAEFIK_MODULE}/pkg/version"
+    # Its webui/static holds only the placeholder file that upstream's own `make clean-webui`
+    # leaves, so the `//go:embed static` compiles as in a build without the UI; the node never
+    # enables the dashboard (nodeconfig.traefik_args), so nothing is missing at run time.
+    return BinarySpec(
+        name="traefik",
+        package=f"{TRAEFIK_MODULE}/cmd/traefik",
+        module=TRAEFIK_MODULE,
+        version=TRAEFIK_VERSION,
+        mode="wrapper",
+        wrapper="traefik",
+        ldflags=(
+            f"-X {version_pkg}.Version={TRAEFIK_VERSION}",
+            f"-X {version_pkg}.Codename=storeplane",
+            f"-X {version_pkg}.BuildDate={BUILD_DATE}",
+        ),
+    )
+
+
 NODE_BINARIES: tuple[BinarySpec, ...] = (
     _kubernetes_binary("kube-proxy"),
     _kubernetes_binary("kubelet"),
     _coredns_binary(),
+    _traefik_binary(),
 )
 
 

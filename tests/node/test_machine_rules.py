@@ -37,7 +37,7 @@ def test_every_node_process_stays_inside_the_callers_memory_cgroup(kubectl: Kube
 
     daemons = [int(line.split()[0]) for line in traces.node_processes()]
     inside = cgroups.pids_under(root)
-    assert {"kubelet", "containerd", "kube-proxy", "coredns"} <= {
+    assert {"kubelet", "containerd", "kube-proxy", "coredns", "traefik"} <= {
         Path(f"/proc/{pid}/comm").read_text().strip() for pid in daemons
     }
     outside = {pid: _memory_cgroup(pid) for pid in daemons if not _memory_cgroup(pid).startswith(root + "/")}

@@ -5,9 +5,10 @@ Fed by `storeplane up` on the session's cluster with the real node, installing e
 image and ``charts/medusa``. Given a tenant's token, when the tenant creates a MEDUSA store with
 GraphQL, then the reconciler provisions it on the real node and records READY only after the
 store's Store API answered with the publishable key its seed stored; the owner reveals the
-credentials; a shopper with that key places an order through the Store API; the owner finds it
-through the Admin API; seeding again changes nothing; and deleting the store through the API
-removes everything, volumes included. The shopper reaches the store through the API server's
+credentials; the store's URL answers from the host through the node's Traefik; a shopper with
+that key places an order through the Store API; the owner finds it through the Admin API;
+seeding again changes nothing; and deleting the store through the API removes everything,
+volumes included. The shopper reaches the store through the API server's
 service proxy, the admin through a port-forward (the proxy drops Authorization headers). Prints
 the timings, per step, and the server's RSS.
 """
@@ -26,6 +27,7 @@ import pytest
 
 from tests.e2e.server import Platform, build_dashboard
 from tests.fixtures.kube import KubeCluster
+from tests.node import ingress_client
 from tests.node.kube import Kubectl, eventually, port_forward
 from tests.node.medusa_shopper import admin_api, admin_order_ids, place_order
 from tests.node.service_proxy import PortForward, ServiceProxy
@@ -172,6 +174,10 @@ def test_a_medusa_store_created_through_the_api_takes_an_order(
                  for e in reversed(ready["events"]) if e["type"] == "BecameReady")["check"]
     assert "GET /store/products answered HTTP 200" in check, check
     assert ready["provisioningTimes"][-1]["step"] == "BecameReady", ready["provisioningTimes"]
+    # Store.url opens from the host through the node's Traefik (Medusa answers 404 at "/": it is
+    # headless; /health under the same URL is its own answer).
+    health = f"{ready['url']}health"
+    assert eventually(lambda: ingress_client.get(health)[0] == 200 or None, what=f"GET {health}")
 
     revealed = _graphql(platform, token, REVEAL, {"id": store_id})["revealStoreCredentials"]
     key = revealed["publishableKey"]

@@ -33,9 +33,12 @@ def resolve_database_url(settings: Settings, *, start: bool = True) -> str:
     return server.start() if start else server.url()
 
 
-def eventsourcing_env(url: str) -> dict[str, str]:
+def eventsourcing_env(url: str, *, create_table: bool = True) -> dict[str, str]:
     parts = urlsplit(url)
     return {
+        # eventsourcing's CREATE TABLE/INDEX IF NOT EXISTS lock the events table before they find
+        # it there, so a service opened on a set-up database skips them (see `postgres.schema`).
+        "CREATE_TABLE": "yes" if create_table else "no",
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
@@ -52,9 +55,11 @@ def eventsourcing_env(url: str) -> dict[str, str]:
     }
 
 
-def open_service(url: str, plans: PlanCatalog | None = None) -> StoreService:
-    """The application service on the event store; creating it also creates the events table."""
-    return StoreService(env=eventsourcing_env(url), plans=plans)
+def open_service(url: str, plans: PlanCatalog | None = None, *, create_table: bool = True) -> StoreService:
+    """The application service on the event store; creating it also creates the events table,
+    unless `create_table` is False (the database's schema is set up: a process start then takes
+    no lock on the events table, so it never waits behind another process's open transaction)."""
+    return StoreService(env=eventsourcing_env(url, create_table=create_table), plans=plans)
 
 
 _READABLE_EVENTS_VIEW = f"""

@@ -40,7 +40,7 @@ class Runtime:
     @property
     def service(self) -> StoreService:
         if self._service is None:
-            self._service = open_service(self.database_url)
+            self._service = open_service(self.database_url, create_table=False)  # set up already
         return self._service
 
     def with_pool(self, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:

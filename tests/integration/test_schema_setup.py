@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -14,6 +15,8 @@ from graphql_api.tokens import ensure_schema as ensure_token_schema
 from graphql_api.tokens import ensure_schema_sync
 from reconciler.schema import ensure_schema as ensure_reconciler_schema
 from storeplane.database import create_pool, setup_schema
+from storeplane.runtime import Runtime
+from storeplane.settings import Settings
 
 
 def empty_database(database_url: str) -> str:
@@ -53,13 +56,14 @@ def test_eight_processes_setting_up_one_empty_database_at_once_all_succeed(datab
 
 
 def test_start_up_on_a_set_up_database_does_not_wait_for_another_process_s_open_transaction(
-    private_database_url: str,
+    private_database_url: str, tmp_path: Path,
 ) -> None:
     """A process paused (SIGSTOP) inside a transaction keeps its table locks until it wakes. Every
     start of every other process must still get through schema setup: on a database already at
     this schema it takes no lock at all (CREATE INDEX IF NOT EXISTS and CREATE OR REPLACE TRIGGER
-    lock their table before they find there is nothing to do). Fault scenario 3 saw exactly that:
-    the second reconciler's start-up waited out the first one's pause."""
+    lock their table before they find there is nothing to do; so does eventsourcing when it opens
+    the service). Fault scenario 3 saw exactly that: the second reconciler's start-up waited out
+    the first one's pause."""
     url = private_database_url
     with psycopg.connect(url) as paused:
         tables = [row[0] for row in paused.execute(
@@ -70,6 +74,8 @@ def test_start_up_on_a_set_up_database_does_not_wait_for_another_process_s_open_
 
         def start_up() -> None:
             setup_schema(url)
+            runtime = Runtime(Settings(database_url=url, data_dir=tmp_path))
+            runtime.service.close()  # what every process opens, on a set-up database
             audit_schema.ensure_schema(url)
             ensure_schema_sync(url)
 

@@ -8,7 +8,13 @@ straight through `StoreService` from 50 threads (the event store's own cost), an
 API (the HTTP + GraphQL + auth floor).
 
     .venv/bin/python -m bench.api_create_latency [--clients 50] [--creates 40] [--every 1.0]
-        [--server-root DIR] [--pg-setting commit_delay=1000 ...]
+        [--server-root DIR] [--pg-setting commit_delay=1000 ...] [--client lean|httpx]
+
+The default client is `bench.lean_http` (an `asyncio.Protocol` per connection, a few µs per
+request); `--client httpx`, the one earlier rounds used, cost ~8 ms of the generator's CPU per
+request, on the same 2 cores as the server. Each row also gives the server process's and
+PostgreSQL's CPU time per request (from /proc), which load on the machine does not inflate the way
+it inflates latency.
 
 `--pg-setting NAME=VALUE` (repeatable) sets a PostgreSQL parameter on the benchmark's server
 (ALTER SYSTEM, then a reload) before anything is measured: group commit (`commit_delay`,
@@ -28,6 +34,9 @@ from pathlib import Path
 import httpx
 
 from bench.api_common import ROOT, fresh_database, machine, platform_running, summary
+from bench.cpu_time import CpuClock
+from bench.lean_http import open_loop, post_request
+from bench.split_platform import split_platform_running
 from domain.actors import Stamp
 from graphql_api.tokens import TokenStore, ensure_schema
 from storeplane.database import create_pool, open_service
@@ -78,6 +87,31 @@ async def through_api(
     return [x for r in results for x in r], len(tokens) * count / elapsed
 
 
+def request_texts(base: str, tokens: list[str], count: int, query: str) -> list[list[bytes]]:
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    return [
+        [post_request(host, int(port), "/graphql", {"query": query, "variables": {"input": {
+            "name": f"s-{uuid.uuid4().hex[:12]}", "engine": "MEDUSA"}}}, token)
+         for _ in range(count)]
+        for token in tokens
+    ]
+
+
+async def through_lean_client(
+    base: str, tokens: list[str], count: int, *, query: str, every: float = 0.0
+) -> tuple[list[float], float]:
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    await open_loop(host, int(port), request_texts(base, tokens, 2, ME), 0.0)  # warm-up
+    started = time.perf_counter()
+    clients = await open_loop(host, int(port), request_texts(base, tokens, count, query), every)
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        for status, body in zip(client.statuses, client.bodies, strict=True):
+            if status != 200 or b'"errors"' in body:
+                raise RuntimeError(f"{status}: {body[:300]!r}")
+    return [x for c in clients for x in c.latencies], len(tokens) * count / elapsed
+
+
 def through_service(url: str, clients: int, creates: int) -> tuple[list[float], float]:
     service = open_service(url)
 
@@ -109,27 +143,38 @@ def main() -> None:
     )
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="the checkout that serves (an export of an older commit: a baseline)")
+    parser.add_argument("--split", action="store_true",
+                        help="the API and the followers as separate processes (as the Helm chart "
+                             "runs them), not `storeplane up`'s one process")
+    parser.add_argument("--client", choices=["lean", "httpx"], default="lean",
+                        help="the load generator (see the module)")
     parser.add_argument("--pg-setting", action="append", default=[], metavar="NAME=VALUE",
                         help="a PostgreSQL parameter for the benchmark's server (see the module)")
     args = parser.parse_args()
     print(f"machine: {machine()}; {args.clients} concurrent clients x {args.creates} requests each; "
-          f"server {args.server_root}")
+          f"server {args.server_root}; {args.client} client; "
+          f"{'api + followers processes' if args.split else 'storeplane up'}")
+    drive = through_lean_client if args.client == "lean" else through_api
     n, lines = args.clients, []
     with fresh_database(settings=args.pg_setting) as url:
         direct, rate = through_service(url, n, args.creates)
         lines.append(summary(f"baseline: StoreService.create_store, {n} threads", direct) + f" {rate:5.0f}/s")
         tokens = asyncio.run(tokens_for(url, n))
-        with platform_running(url, root=args.server_root) as base:
+        serving = split_platform_running if args.split else platform_running
+        with serving(url, root=args.server_root) as base:
+            clock = CpuClock(url)
             for label, query, every in [
                 ("baseline: { me } over the API, closed loop", ME, 0.0),
                 ("createStore over the API, closed loop", CREATE, 0.0),
                 (f"baseline: {{ me }}, open loop 1 per {args.every}s per client", ME, args.every),
                 (f"createStore, open loop 1 per {args.every}s per client", CREATE, args.every),
             ]:
-                latencies, rate = asyncio.run(
-                    through_api(base, tokens, args.creates, query=query, every=every)
-                )
-                lines.append(summary(label, latencies) + f" {rate:5.0f}/s")
+                with clock.measure() as cpu:
+                    latencies, rate = asyncio.run(
+                        drive(base, tokens, args.creates, query=query, every=every)
+                    )
+                lines.append(summary(label, latencies) + f" {rate:5.0f}/s  "
+                             + cpu.per_request(len(latencies)))
     print("\n".join(lines))
     print(f"after: {machine()}")
 

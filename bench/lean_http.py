@@ -1,9 +1,10 @@
 """An HTTP/1.1 keep-alive client that costs its load generator almost nothing per request, for the
 query throughput benchmark: it shares the 2 cores with the server it measures.
 
-Used by `bench.api_query_throughput`. Each `LeanHttpClient` is an `asyncio.Protocol` on one
-connection that writes a prebuilt POST, reads the response up to its `Content-Length`, records the
-latency and the body, and sends the next one (a closed loop). httpx spent about 1-2 ms of Python per
+Used by `bench.api_query_throughput` (`LeanHttpClient`, a closed loop) and
+`bench.api_create_latency` (`ScheduledHttpClient`, an open loop). Each is an `asyncio.Protocol` on
+one connection that writes prebuilt POSTs, reads each response up to its `Content-Length`, and
+records the latency and the body. httpx spent about 1-2 ms of Python per
 request (its connection pool, h11, the request and response models): with 50 clients the plain
 Starlette floor measured 120-180 requests/s, which is the load generator's limit, not the floor's,
 so a server three times faster than 123/s could not have been shown at all. Bodies are checked
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import random
 import time
 from typing import cast
 
@@ -92,6 +94,96 @@ async def closed_loop(host: str, port: int, requests: list[bytes], seconds: floa
             functools.partial(LeanHttpClient, request, until), host, port
         )
         clients.append(client)
+    await asyncio.gather(*(c.done for c in clients))
+    for client in clients:
+        assert client.transport is not None
+        client.transport.close()
+    return clients
+
+
+class ScheduledHttpClient(asyncio.Protocol):
+    """The open loop: once `start(due)` is called, sends `requests[i]` at `due[i]` (perf_counter) on
+    one keep-alive connection, or when the answer before it arrives if that is later. A latency
+    counts from the due time, so a request that waited behind a slow one is charged that wait (no
+    coordinated omission). With every due time 0 it is a closed loop, and `from_send` counts each
+    latency from the moment its request was written instead.
+
+    httpx cost ~8 ms of the load generator's CPU per request on this machine (measured at 19:04 on
+    2026-12-01), so at 50 creates/s the client, sharing the 2 cores, was a large part of the load it
+    measured."""
+
+    def __init__(self, requests: list[bytes], *, from_send: bool = False) -> None:
+        self.requests, self.from_send = requests, from_send
+        self._sent = 0.0
+        self.due: list[float] = []
+        self.transport: asyncio.Transport | None = None
+        self.latencies: list[float] = []
+        self.bodies: list[bytes] = []
+        self.statuses: list[int] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._buffer = b""
+        self._next = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's does not subclass it
+
+    def start(self, due: list[float]) -> None:
+        self.due = due
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._next == len(self.requests):
+            if not self.done.done():
+                self.done.set_result(None)
+            return
+        delay = self.due[self._next] - time.perf_counter()
+        asyncio.get_running_loop().call_later(max(0.0, delay), self._send)
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        self._sent = time.perf_counter()
+        self.transport.write(self.requests[self._next])
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        head, found, rest = self._buffer.partition(b"\r\n\r\n")
+        if not found:
+            return
+        length = _content_length(head)
+        if len(rest) < length:
+            return
+        since = self._sent if self.from_send else self.due[self._next]
+        self.latencies.append(time.perf_counter() - since)
+        self.statuses.append(int(head.split(b" ", 2)[1]))
+        self.bodies.append(rest[:length])
+        self._buffer = rest[length:]
+        self._next += 1
+        self._schedule()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(ConnectionError(f"closed by the server after "
+                                                    f"{len(self.latencies)} responses: {exc}"))
+
+
+async def open_loop(
+    host: str, port: int, requests: list[list[bytes]], every: float
+) -> list[ScheduledHttpClient]:
+    """One connection per list in `requests` (all opened first: connecting is not measured); each
+    sends one request every `every` seconds from a random phase within the first `every`, so the
+    clients do not send in step. `every` = 0: a closed loop (each request as soon as the last is
+    answered), timed from each send."""
+    loop = asyncio.get_running_loop()
+    clients = []
+    for texts in requests:
+        _, client = await loop.create_connection(
+            functools.partial(ScheduledHttpClient, texts, from_send=not every), host, port
+        )
+        clients.append(client)
+    start = time.perf_counter() + 0.05
+    for client in clients:
+        phase = start + random.uniform(0, every)
+        client.start([phase + i * every for i in range(len(client.requests))])
     await asyncio.gather(*(c.done for c in clients))
     for client in clients:
         assert client.transport is not None

@@ -17,6 +17,12 @@ class DomainError(Exception):
         self.message = message
 
 
+class AppendRefused(Exception):
+    """Raised by a fence checked in an append's own transaction (a tenant's quota, a reconciler's
+    lease) to refuse the append, which then rolls back. Not a `DomainError`: each fence's caller
+    turns its own subclass into its own answer."""
+
+
 class InvalidInput(DomainError):
     """A command argument breaks a rule; `field` names the argument so a form can point at it."""
 

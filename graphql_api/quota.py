@@ -11,9 +11,9 @@ undercount.
 Why in the append's transaction: the check used to be an asyncpg transaction (BEGIN, the lock, the
 count, COMMIT, the pool's reset) held open on the event loop while the save ran on a thread, about
 five round trips and a pooled connection per create on top of the save's own. In the append it is
-two statements, and the lock is released by the very commit that makes the new store count. A
-repeated keyed request returns its store before any save (`StoreService.create_store`), so it is
-answered even at the limit, as before.
+two statements, and the lock is released by the very commit that makes the new store count.
+`QuotaExceeded` is an `AppendRefused`: a repeated keyed request that the quota refuses is answered
+with its store (`StoreService.create_store`), even at the limit, as before.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from domain.errors import AppendRefused
 from domain.service import EVENTS_TABLE
 from domain.store import LIVE_STATUSES, Store
 from postgres.locks import LockKey
@@ -63,7 +64,7 @@ def _requested_by(state: bytes, tenant: str) -> bool:
         return False  # it will not become a store either: the projection sets it aside
 
 
-class QuotaExceeded(Exception):
+class QuotaExceeded(AppendRefused):
     def __init__(self, tenant: str, used: int, limit: int) -> None:
         super().__init__(f"tenant {tenant} has {used} of {limit} live stores")
         self.tenant = tenant

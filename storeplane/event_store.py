@@ -56,6 +56,9 @@ class ExactlyOnceRecorder(PostgresApplicationRecorder):
                 in_doubt = True
                 if attempt == ATTEMPTS:
                     raise
+                # A server restart kills every pooled connection, not just this one: test the
+                # idle ones (and replace the dead) so the next attempt does not draw another.
+                self.datastore.pool.check()
             except IntegrityError:
                 if in_doubt and (landed := self._landed(stored_events)) is not None:
                     return landed

@@ -164,6 +164,27 @@ def test_deleting_frees_the_name_for_a_new_store(service: StoreService, tenant: 
     assert service.get_store(store.id).status is StoreStatus.DELETED
 
 
+def test_a_create_of_a_new_name_and_key_reads_no_events(
+    service: StoreService, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The common create is one append: nothing is read before it (issue 17's write path). A
+    repeat, a taken name and a reclaimed one still read, and still answer as before."""
+    reads: list[object] = []
+    select_events = service.recorder.select_events
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return select_events(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service.recorder, "select_events", counted)
+    first = create(service, tenant, name="fresh", key="key-fresh")
+    assert reads == []
+    assert create(service, tenant, name="fresh", key="key-fresh").id == first.id
+    assert reads, "a repeated key is told apart by reading the store it made"
+    with pytest.raises(NameTaken):
+        create(service, tenant, name="fresh")
+
+
 def test_state_at_an_earlier_version_is_replayed_from_events(service: StoreService, tenant: str) -> None:
     store = create(service, tenant)
     service.delete_store(store.id, stamp=Stamp("tenant:x", "c"))

@@ -13,6 +13,13 @@ how many run at once differ. A fresh embedded PostgreSQL and a fresh kwok cluste
 removed by the run.
 
     .venv/bin/python bench/reconciler_throughput.py [--stores 100] [--probes 100]
+        [--concurrency 1 8 32] [--nodes 12] [--skip-original]
+
+The throughput runs also print how many stores were READY as time went on, and where the
+machine's CPU went meanwhile (this process: the reconciler, projection and event store; its
+exited children: the helm processes; the cluster's components; PostgreSQL), so a slow run says
+whether helm's start-up, the API server or our own loop is the limit. 1,000 stores:
+`--stores 1000 --probes 0 --concurrency 32 --nodes 25 --skip-original`.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 
+from bench.cpu_time import cpu_seconds, postgres_pids
 from domain.catalog import Engine
 from domain.service import StoreService
 from projections.runner import ProjectionRunner
@@ -116,14 +124,39 @@ class Run:
     failed: int
 
 
+async def ready_over_time(
+    pool: asyncpg.Pool, tenant: str, started: float, samples: list[tuple[float, int]]
+) -> None:
+    """Appends (seconds since `started`, stores READY) every 5 s until cancelled."""
+    while True:
+        ready = await pool.fetchval(
+            "SELECT count(*) FROM read_model.stores WHERE tenant = $1 AND status = 'ready'", tenant
+        )
+        samples.append((time.perf_counter() - started, int(ready)))
+        await asyncio.sleep(5)
+
+
+def timeline(samples: list[tuple[float, int]], stores: int) -> str:
+    """When 10 %, 25 %, 50 %, 75 %, 90 % and all of the stores were first seen READY."""
+    marks = []
+    for share in (0.1, 0.25, 0.5, 0.75, 0.9, 1.0):
+        seen = next((t for t, ready in samples if ready >= share * stores), None)
+        if seen is not None:
+            marks.append(f"{round(share * stores)} by {seen:.0f} s")
+    return ", ".join(marks)
+
+
 async def measure(
-    design: Design, service: StoreService, pool: asyncpg.Pool, *, stores: int, spacing: float, goal: str
+    design: Design, service: StoreService, pool: asyncpg.Pool, *, stores: int, spacing: float, goal: str,
+    samples: list[tuple[float, int]] | None = None,
 ) -> Run:
     tenant = f"b{uuid.uuid4().hex[:8]}"
     stop = asyncio.Event()
     task = asyncio.create_task(design(stop))
     await asyncio.sleep(1)  # let it start listening
     started = time.perf_counter()
+    seen = samples if samples is not None else []
+    sampler = asyncio.create_task(ready_over_time(pool, tenant, started, seen))
     for i in range(stores):
         await asyncio.to_thread(
             service.create_store, tenant=tenant, name=f"s{i}",
@@ -134,6 +167,10 @@ async def measure(
             await asyncio.sleep(spacing)
     failed = await wait_all(pool, tenant, stores, goal)
     wall = time.perf_counter() - started
+    sampler.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sampler
+    seen.append((wall, stores - failed if goal == "ready" else 0))
     stop.set()
     await task
     return Run(wall, await first_action_latencies(pool, tenant), failed)
@@ -149,6 +186,47 @@ async def fresh_cluster(nodes: int) -> AsyncIterator[runtime.Cluster]:
         yield cluster
     finally:
         await asyncio.to_thread(runtime.down, cluster)
+
+
+class MachineCpu:
+    """CPU seconds spent over a block, by part: this process (reconciler, projection, event store),
+    its exited children (helm), each of the cluster's components, PostgreSQL."""
+
+    def __init__(self, cluster: runtime.Cluster, database_url: str) -> None:
+        self.cluster, self.database_url = cluster, database_url
+        self.spent: dict[str, float] = {}
+
+    def _parts(self) -> dict[str, list[int]]:
+        parts: dict[str, list[int]] = {"postgres": postgres_pids(self.database_url)}
+        for proc in Path("/proc").glob("[0-9]*"):
+            with contextlib.suppress(OSError):
+                exe = os.readlink(proc / "exe")
+                if exe.startswith(str(self.cluster.bin_dir)):
+                    parts.setdefault(Path(exe).name, []).append(int(proc.name))
+        return parts
+
+    def _now(self, parts: dict[str, list[int]]) -> dict[str, float]:
+        mine = os.times()
+        now = {"reconciler+projection (this process)": mine.user + mine.system,
+               "helm (exited children)": mine.children_user + mine.children_system}
+        for name, pids in parts.items():
+            now[name] = sum(map(cpu_seconds, pids))
+        return now
+
+    def __enter__(self) -> MachineCpu:
+        self._parts_at_start = self._parts()
+        self._start = self._now(self._parts_at_start)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = self._now(self._parts_at_start)
+        self.spent = {name: end[name] - self._start.get(name, 0.0) for name in end}
+
+    def report(self, wall: float) -> str:
+        total = sum(self.spent.values())
+        shown = ", ".join(f"{name} {seconds:.0f}" for name, seconds in
+                          sorted(self.spent.items(), key=lambda item: -item[1]) if seconds >= 0.5)
+        return f"{total:.0f} in {wall:.0f} s of wall ({total / wall:.2f} cores): {shown}"
 
 
 def storeplane(settings: ReconcilerSettings, *, pool: asyncpg.Pool, service: StoreService) -> Designer:
@@ -188,10 +266,13 @@ async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
     probe = replace(base, charts=charts(present=False))
     deps = {"pool": pool, "service": service}
     try:
-        print(f"reaction, {args.probes} stores created 10/s (createStore → ProvisioningStarted):",
-              flush=True)
-        for label, designer in (("storeplane, concurrency 8", storeplane(probe, **deps)),
-                                (ORIGINAL, original(probe, **deps))):
+        reaction = [("storeplane, concurrency 8", storeplane(probe, **deps))]
+        if not args.skip_original:
+            reaction.append((ORIGINAL, original(probe, **deps)))
+        if args.probes:
+            print(f"reaction, {args.probes} stores created 10/s (createStore → ProvisioningStarted):",
+                  flush=True)
+        for label, designer in reaction if args.probes else []:
             async with fresh_cluster(args.nodes) as cluster:
                 run = await measure(
                     designer(cluster), service, pool, stores=args.probes, spacing=0.1, goal="failed"
@@ -205,15 +286,21 @@ async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
             (f"storeplane, concurrency {c}", storeplane(replace(base, concurrency=c), **deps))
             for c in args.concurrency
         ]
-        runs.append((ORIGINAL, original(base, **deps)))
+        if not args.skip_original:
+            runs.append((ORIGINAL, original(base, **deps)))
         for label, designer in runs:
             async with fresh_cluster(args.nodes) as cluster:
-                run = await measure(
-                    designer(cluster), service, pool, stores=args.stores, spacing=0, goal="ready"
-                )
+                samples: list[tuple[float, int]] = []
+                with MachineCpu(cluster, url) as cpu:
+                    run = await measure(
+                        designer(cluster), service, pool, stores=args.stores, spacing=0, goal="ready",
+                        samples=samples,
+                    )
             failed = f"; {run.failed} FAILED" if run.failed else ""
             print(f"  {label:45s} {run.wall:7.1f} s  ({args.stores / run.wall:5.2f} stores/s{failed})",
                   flush=True)
+            print(f"    READY over time: {timeline(samples, args.stores)}", flush=True)
+            print(f"    CPU seconds: {cpu.report(run.wall)}", flush=True)
     finally:
         projection_stop.set()
         await projection
@@ -229,6 +316,9 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--nodes", type=int, default=12, help="kwok nodes (each takes 110 pods)")
+    parser.add_argument("--skip-original", action="store_true",
+                        help="leave out the original design's imitation (1,000 stores would take it "
+                             "about 50 minutes)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="storeplane-reconciler-bench-"))
     server = LocalPostgres(work / "postgres", durable=True)

@@ -35,9 +35,13 @@ log = logging.getLogger(__name__)
 
 def build_services(
     *, database_url: str, pool: asyncpg.Pool, service: StoreService, config: ApiConfig,
-    credentials: CredentialsSource | None = None,
+    credentials: CredentialsSource | None = None, request_pool: asyncpg.Pool | None = None,
 ) -> ApiServices:
-    read_model = ReadModel(pool)
+    """`request_pool` (default `pool`) carries the statements of each request: read-model queries,
+    the quota's count and the rate buckets (`storeplane.database.StatelessConnection`); `pool`
+    the token store, which LISTENs for revocations on it."""
+    request = request_pool or pool
+    read_model = ReadModel(request)
     metrics = ApiMetrics()
     return ApiServices(
         service=service,
@@ -47,8 +51,8 @@ def build_services(
             database_url, read_model, max_batches=config.subscriber_queue_batches,
             poll_interval=config.live_poll_seconds, on_event=metrics.live_event,
         ),
-        quota=StoreQuota(pool, max_live_stores=config.max_live_stores),
-        limiter=SharedRateLimiter(pool),
+        quota=StoreQuota(request, max_live_stores=config.max_live_stores),
+        limiter=SharedRateLimiter(request),
         config=config,
         metrics=metrics,
         credentials=credentials,

@@ -150,8 +150,11 @@ def reconciler_settings(runtime: Runtime, options: ReconcilerOptions) -> Reconci
     return settings
 
 
-async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Components) -> dict[str, RootTask]:
-    """The named root tasks of `components`. A new long-lived part adds one entry here."""
+async def root_tasks(
+    runtime: Runtime, pool: asyncpg.Pool, components: Components, *, request_pool: asyncpg.Pool | None = None
+) -> dict[str, RootTask]:
+    """The named root tasks of `components`. A new long-lived part adds one entry here.
+    `request_pool`: the API's pool for its requests' statements (`build_services`)."""
     tasks: dict[str, RootTask] = {}
     url = runtime.database_url
     if components.projections:
@@ -166,7 +169,7 @@ async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Component
         config = ApiConfig.from_env(dev=True if options.dev else None)
         services = build_services(
             database_url=runtime.database_url, pool=pool, service=runtime.service, config=config,
-            credentials=credentials_source(components),
+            credentials=credentials_source(components), request_pool=request_pool,
         )
         server = ApiServer(services, host=options.host, port=options.port)
         if runtime.settings.dashboard_dir is not None:
@@ -194,10 +197,13 @@ def _reconciler_task(runtime: Runtime, pool: asyncpg.Pool, options: ReconcilerOp
     return run
 
 
+API_REQUEST_POOL = 16  # connections for the API's requests' statements, per API process
+
+
 def _pool_size(components: Components) -> int:
     size = 2 + 2 * (components.projections + components.audit_chain)
     if components.api is not None:
-        size += 20
+        size += 4  # the token store and its LISTEN; requests use their own pool (_run)
     if components.reconciler is not None:
         size += (components.reconciler.concurrency or 8) + 4
     return size
@@ -211,12 +217,17 @@ def run(runtime: Runtime, components: Components) -> None:
 
 async def _run(runtime: Runtime, components: Components) -> None:
     pool = await create_pool(runtime.database_url, max_size=_pool_size(components))
+    requests: asyncpg.Pool | None = None
     try:
+        if components.api is not None:
+            requests = await create_pool(runtime.database_url, max_size=API_REQUEST_POOL, stateless=True)
         await ensure_token_schema(pool)
         if components.on_start is not None:
             await components.on_start(pool)
-        await supervise(await root_tasks(runtime, pool, components))
+        await supervise(await root_tasks(runtime, pool, components, request_pool=requests))
     finally:
+        if requests is not None:
+            await requests.close()
         await pool.close()
 
 

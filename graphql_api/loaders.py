@@ -1,10 +1,11 @@
-"""Batched reads for fields that repeat under a list: a page of stores each asking for its events.
+"""Batched reads for fields that repeat under a list: a page of stores each asking for its events
+or its provisioning times.
 
 Made per request (`ApiContext.loaders`), so nothing is cached past one operation; fed by the
-`events` field of `Store`; feeds it the same rows `ReadModel.events` would, but one query answers
-every store of the page asking with the same `after` and `first` (before: one round trip per
-store, ~3,000 for 30 aliases of 100 stores). The SQL reads the read model's feed table directly:
-a lateral join keeps each store's own limit.
+`events` and `provisioningTimes` fields of `Store`; feeds them the same rows `ReadModel.events` and
+`ReadModel.latest_attempt` would, but one query answers every store of the page (before: one round
+trip per store, ~3,000 for 30 aliases of 100 stores). The SQL reads the read model's feed table
+directly: a lateral join keeps each store's own limit (`ReadModel.latest_attempts` likewise).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -21,6 +23,7 @@ from projections.event_feed import FeedRow
 from projections.queries import ReadModel
 
 EventsKey = tuple[UUID, int, int]  # store id, after (sequence), limit
+Attempt = list[tuple[str, datetime]]  # (event type, occurred at), oldest first
 
 
 def _events_sql(schema: str) -> str:
@@ -52,10 +55,16 @@ async def _load_events(read_model: ReadModel, keys: list[EventsKey]) -> Sequence
     return [found.get(key, []) for key in keys]
 
 
+async def _load_attempts(read_model: ReadModel, keys: list[UUID]) -> Sequence[Attempt]:
+    found = await read_model.latest_attempts(keys)
+    return [found.get(key, []) for key in keys]
+
+
 @dataclass
 class Loaders:
     read_model: ReadModel
     events: DataLoader[EventsKey, list[FeedRow]] = field(init=False)
+    latest_attempts: DataLoader[UUID, Attempt] = field(init=False)
 
     def __post_init__(self) -> None:
         read_model = self.read_model
@@ -63,4 +72,8 @@ class Loaders:
         async def load(keys: list[EventsKey]) -> Sequence[list[FeedRow]]:
             return await _load_events(read_model, keys)
 
+        async def load_attempts(keys: list[UUID]) -> Sequence[Attempt]:
+            return await _load_attempts(read_model, keys)
+
         self.events = DataLoader(load_fn=load)
+        self.latest_attempts = DataLoader(load_fn=load_attempts)

@@ -120,16 +120,32 @@ class ReadModel:
 
     async def latest_attempt(self, store_id: UUID, *, limit: int = 1000) -> list[tuple[str, datetime]]:
         """The types and times of a store's events from its latest request or retry on, oldest
-        first: what `domain.timings` needs, on the (store_id, version) index."""
+        first: what `domain.timings` needs."""
+        return (await self.latest_attempts([store_id], limit=limit)).get(store_id, [])
+
+    async def latest_attempts(
+        self, store_ids: list[UUID], *, limit: int = 1000
+    ) -> dict[UUID, list[tuple[str, datetime]]]:
+        """`latest_attempt` of many stores in one query (a page of stores asking for their
+        provisioning times, `graphql_api.loaders`), on the (store_id, version) index; a store
+        without events is left out."""
         records = await self.pool.fetch(
-            f"""SELECT type, occurred_at FROM {self.schema}.store_events
-                WHERE store_id = $1 AND version >= COALESCE((
-                    SELECT max(version) FROM {self.schema}.store_events
-                    WHERE store_id = $1 AND type = ANY($2::text[])), 1)
-                ORDER BY version LIMIT $3""",
-            store_id, sorted(STARTS), limit,
+            f"""SELECT wanted.id AS store_id, e.type, e.occurred_at
+                FROM unnest($1::uuid[]) AS wanted(id)
+                CROSS JOIN LATERAL (
+                    SELECT type, occurred_at, version FROM {self.schema}.store_events
+                    WHERE store_id = wanted.id AND version >= COALESCE((
+                        SELECT max(version) FROM {self.schema}.store_events
+                        WHERE store_id = wanted.id AND type = ANY($2::text[])), 1)
+                    ORDER BY version LIMIT $3
+                ) AS e
+                ORDER BY wanted.id, e.version""",
+            sorted(set(store_ids)), sorted(STARTS), limit,
         )
-        return [(r["type"], r["occurred_at"]) for r in records]
+        found: dict[UUID, list[tuple[str, datetime]]] = {}
+        for record in records:
+            found.setdefault(record["store_id"], []).append((record["type"], record["occurred_at"]))
+        return found
 
     async def position(self, projection: str = "stores") -> int:
         value = await self.pool.fetchval(

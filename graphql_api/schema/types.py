@@ -124,7 +124,7 @@ class StoreNode:
     @field("How long each step of the latest attempt took, from createStore (or retryStore) to "
            "READY or the final failure; the steps so far while it is still provisioning.")
     async def provisioning_times(self, info: Info[ApiContext, None]) -> list[ProvisioningTimeNode]:
-        events = await info.context.services.read_model.latest_attempt(UUID(self.id))
+        events = await info.context.loaders.latest_attempts.load(UUID(self.id))
         return [ProvisioningTimeNode.from_step(step) for step in provisioning_times(events)]
 
     @field("This store's events, oldest first, after the sequence `after`.")

@@ -125,6 +125,36 @@ async def test_the_events_of_a_page_of_stores_are_read_in_one_query(
         assert found == await read_model.events(after=0, store_id=UUID(store_id), limit=50)
 
 
+async def test_the_provisioning_times_of_a_page_of_stores_are_read_in_one_query(
+    running: Running, api: Api, token: str
+) -> None:
+    ids = [(await api.data(CREATE, create_input(f"pt{i}"), token))["createStore"]["store"]["id"]
+           for i in range(3)]
+    read_model = running.services.read_model
+    for store_id in ids:  # the feed follows the events by milliseconds
+        for _ in range(100):
+            if await read_model.latest_attempt(UUID(store_id)):
+                break
+            await asyncio.sleep(0.05)
+    queries: list[list[UUID]] = []
+    real = read_model.latest_attempts
+
+    async def counted(store_ids: list[UUID], **kwargs: Any) -> Any:
+        queries.append(store_ids)
+        return await real(store_ids, **kwargs)
+
+    read_model.latest_attempts = counted  # type: ignore[method-assign]
+    try:
+        loaders = Loaders(read_model)
+        batched = await asyncio.gather(*(loaders.latest_attempts.load(UUID(i)) for i in ids))
+    finally:
+        del read_model.latest_attempts
+    assert len(queries) == 1
+    for store_id, found in zip(ids, batched, strict=True):
+        assert found == await read_model.latest_attempt(UUID(store_id))
+        assert [step for step, _ in found] == ["Requested"]
+
+
 async def test_a_get_may_only_query_and_is_limited_in_length(api: Api, token: str) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     ok = await api.http.get("/graphql", params={"query": ME}, headers=headers)

@@ -43,13 +43,6 @@ SHOPPER_PROBES: dict[str, tuple[Probe, ...]] = {
 }
 
 
-def probes_for(engine: str, jobs: SetupJobs | None = None) -> tuple[Probe, ...]:
-    """The engine's probes, without those whose setup Job the chart did not run."""
-    ran = jobs.components if jobs else ()
-    probes = SHOPPER_PROBES.get(engine, (Probe("/"),))
-    return tuple(p for p in probes if p.after_job is None or p.after_job in ran)
-
-
 SETUP_JOB_SELECTOR = "storeplane.dev/setup-job=true"  # the charts' contract: migrations, seed, setup
 
 
@@ -60,6 +53,13 @@ class SetupJobs:
     running: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
     components: tuple[str, ...] = ()  # `app.kubernetes.io/component` of every setup Job
+
+
+def probes_for(engine: str, jobs: SetupJobs | None = None) -> tuple[Probe, ...]:
+    """The engine's probes, without those whose setup Job the chart did not run."""
+    ran = jobs.components if jobs else ()
+    probes = SHOPPER_PROBES.get(engine, (Probe("/"),))
+    return tuple(p for p in probes if p.after_job is None or p.after_job in ran)
 
 
 def setup_jobs(jobs: list[dict[str, Any]]) -> SetupJobs:

@@ -13,6 +13,7 @@ after the run, not while timing.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import functools
 import json
@@ -29,12 +30,12 @@ def post_request(host: str, port: int, path: str, body: dict[str, object], token
     ).encode() + data
 
 
-class LeanHttpClient(asyncio.Protocol):
-    """Sends `request` back to back until `until` (perf_counter); `latencies` in seconds, `bodies`
-    the response bodies, `statuses` their status codes."""
+class _KeepAliveClient(asyncio.Protocol, abc.ABC):
+    """One keep-alive connection reading each response up to its `Content-Length`: `latencies` in
+    seconds, `bodies` the response bodies, `statuses` their status codes. A subclass says when
+    each request goes (`_send`) and what each answer leads to (`_answered`)."""
 
-    def __init__(self, request: bytes, until: float) -> None:
-        self.request, self.until = request, until
+    def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.latencies: list[float] = []
         self.bodies: list[bytes] = []
@@ -45,12 +46,11 @@ class LeanHttpClient(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's does not subclass it
-        self._send()
 
-    def _send(self) -> None:
+    def _write(self, request: bytes) -> None:
         assert self.transport is not None
         self._sent = time.perf_counter()
-        self.transport.write(self.request)
+        self.transport.write(request)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -60,20 +60,42 @@ class LeanHttpClient(asyncio.Protocol):
         length = _content_length(head)
         if len(rest) < length:
             return
-        now = time.perf_counter()
-        self.latencies.append(now - self._sent)
         self.statuses.append(int(head.split(b" ", 2)[1]))
         self.bodies.append(rest[:length])
         self._buffer = rest[length:]
-        if now < self.until:
-            self._send()
-        elif not self.done.done():
+        self._answered(time.perf_counter())
+
+    @abc.abstractmethod
+    def _answered(self, now: float) -> None:
+        """A response has been read whole at `now` (perf_counter)."""
+
+    def _finish(self) -> None:
+        if not self.done.done():
             self.done.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
             self.done.set_exception(ConnectionError(f"closed by the server after "
                                                     f"{len(self.latencies)} responses: {exc}"))
+
+
+class LeanHttpClient(_KeepAliveClient):
+    """The closed loop: sends `request` back to back until `until` (perf_counter)."""
+
+    def __init__(self, request: bytes, until: float) -> None:
+        super().__init__()
+        self.request, self.until = request, until
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._write(self.request)
+
+    def _answered(self, now: float) -> None:
+        self.latencies.append(now - self._sent)
+        if now < self.until:
+            self._write(self.request)
+        else:
+            self._finish()
 
 
 def _content_length(head: bytes) -> int:
@@ -101,7 +123,7 @@ async def closed_loop(host: str, port: int, requests: list[bytes], seconds: floa
     return clients
 
 
-class ScheduledHttpClient(asyncio.Protocol):
+class ScheduledHttpClient(_KeepAliveClient):
     """The open loop: once `start(due)` is called, sends `requests[i]` at `due[i]` (perf_counter) on
     one keep-alive connection, or when the answer before it arrives if that is later. A latency
     counts from the due time, so a request that waited behind a slow one is charged that wait (no
@@ -113,19 +135,10 @@ class ScheduledHttpClient(asyncio.Protocol):
     measured."""
 
     def __init__(self, requests: list[bytes], *, from_send: bool = False) -> None:
+        super().__init__()
         self.requests, self.from_send = requests, from_send
-        self._sent = 0.0
         self.due: list[float] = []
-        self.transport: asyncio.Transport | None = None
-        self.latencies: list[float] = []
-        self.bodies: list[bytes] = []
-        self.statuses: list[int] = []
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._buffer = b""
         self._next = 0
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's does not subclass it
 
     def start(self, due: list[float]) -> None:
         self.due = due
@@ -133,37 +146,16 @@ class ScheduledHttpClient(asyncio.Protocol):
 
     def _schedule(self) -> None:
         if self._next == len(self.requests):
-            if not self.done.done():
-                self.done.set_result(None)
+            self._finish()
             return
         delay = self.due[self._next] - time.perf_counter()
-        asyncio.get_running_loop().call_later(max(0.0, delay), self._send)
+        asyncio.get_running_loop().call_later(max(0.0, delay), self._write, self.requests[self._next])
 
-    def _send(self) -> None:
-        assert self.transport is not None
-        self._sent = time.perf_counter()
-        self.transport.write(self.requests[self._next])
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        head, found, rest = self._buffer.partition(b"\r\n\r\n")
-        if not found:
-            return
-        length = _content_length(head)
-        if len(rest) < length:
-            return
+    def _answered(self, now: float) -> None:
         since = self._sent if self.from_send else self.due[self._next]
-        self.latencies.append(time.perf_counter() - since)
-        self.statuses.append(int(head.split(b" ", 2)[1]))
-        self.bodies.append(rest[:length])
-        self._buffer = rest[length:]
+        self.latencies.append(now - since)
         self._next += 1
         self._schedule()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_exception(ConnectionError(f"closed by the server after "
-                                                    f"{len(self.latencies)} responses: {exc}"))
 
 
 async def open_loop(

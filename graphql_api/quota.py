@@ -31,28 +31,37 @@ from postgres.locks import LockKey
 from projections.schema import READ_MODEL_SCHEMA, STORES_PROJECTION
 
 _REQUESTED_TOPIC = f"{Store.__module__}:{Store.__qualname__}.{Store.Requested.__name__}"
+_DELETION_TOPIC = f"{Store.__module__}:{Store.__qualname__}.{Store.DeletionRequested.__name__}"
 
-# Stores of the tenant that the read model knows as live, plus every store requested after the
-# read model's position (not projected yet; counting them as live can only overcount, never under).
-# One statement, so both halves are read at one instant. The pending requests' states come back as
-# bytes and are read in Python: a cast to jsonb in SQL fails on a `\u0000` in any tenant's event,
-# and one such event (see `postgres.quarantine`) would refuse every tenant's creates.
-def _live_count(tenant: str, statuses: str, topic: str) -> str:
+# Stores of the tenant that the read model knows as live, minus those whose deletion was requested
+# after the read model's position, plus every store requested after that position whose deletion
+# is not pending too: exact whichever events the projection has applied, so a store deleted a
+# moment ago frees its slot before the projection catches up. One statement, so every part is read
+# at one instant. The pending requests' states come back as bytes and are read in Python: a cast
+# to jsonb in SQL fails on a `\u0000` in any tenant's event, and one such event (see
+# `postgres.quarantine`) would refuse every tenant's creates.
+def _live_count(tenant: str, statuses: str, requested: str, deletion: str) -> str:
     """The statement with the given placeholders (asyncpg's `$1`, psycopg's `%s`)."""
+    events = f"public.{EVENTS_TABLE}"
+    deletion_pending = f"""EXISTS (
+        SELECT 1 FROM {events} AS d, position AS p
+        WHERE d.originator_id = {{id}} AND d.notification_id > p.position AND d.topic = {deletion})"""
     return f"""
 WITH position AS (
     SELECT position FROM {READ_MODEL_SCHEMA}.tracking WHERE projection = '{STORES_PROJECTION}'
 )
 SELECT
-    (SELECT count(*) FROM {READ_MODEL_SCHEMA}.stores
-     WHERE tenant = {tenant} AND status = ANY({statuses}::text[])) AS projected,
-    ARRAY(SELECT e.state FROM public.{EVENTS_TABLE} AS e, position AS p
-          WHERE e.notification_id > p.position AND e.topic = {topic}) AS pending
+    (SELECT count(*) FROM {READ_MODEL_SCHEMA}.stores AS s
+     WHERE s.tenant = {tenant} AND s.status = ANY({statuses}::text[])
+       AND NOT {deletion_pending.format(id="s.id")}) AS projected,
+    ARRAY(SELECT e.state FROM {events} AS e, position AS p
+          WHERE e.notification_id > p.position AND e.topic = {requested}
+            AND NOT {deletion_pending.format(id="e.originator_id")}) AS pending
 """
 
 
-_LIVE_COUNT = _live_count("$1", "$2", "$3")
-_LIVE_COUNT_PSYCOPG = _live_count("%s", "%s", "%s")
+_LIVE_COUNT = _live_count("$1", "$2", "$3", "$4")
+_LIVE_COUNT_PSYCOPG = _live_count("%(tenant)s", "%(statuses)s", "%(requested)s", "%(deletion)s")
 _LOCK_PSYCOPG = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
 _LIVE_STATUSES = sorted(s.value for s in LIVE_STATUSES)
 
@@ -75,7 +84,7 @@ class QuotaExceeded(AppendRefused):
 async def live_store_count(
     conn: asyncpg.Pool | asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, tenant: str
 ) -> int:
-    record = await conn.fetchrow(_LIVE_COUNT, tenant, _LIVE_STATUSES, _REQUESTED_TOPIC)
+    record = await conn.fetchrow(_LIVE_COUNT, tenant, _LIVE_STATUSES, _REQUESTED_TOPIC, _DELETION_TOPIC)
     assert record is not None
     return _used(record["projected"], record["pending"], tenant)
 
@@ -97,7 +106,10 @@ class QuotaFence:
         # Two statements: the count's snapshot must be taken once the lock is held, or it could
         # miss a create that committed while this one waited for the lock.
         cursor.execute(_LOCK_PSYCOPG, (int(LockKey.TENANT_QUOTA), self.tenant))
-        cursor.execute(_LIVE_COUNT_PSYCOPG, (self.tenant, _LIVE_STATUSES, _REQUESTED_TOPIC))
+        cursor.execute(_LIVE_COUNT_PSYCOPG, {
+            "tenant": self.tenant, "statuses": _LIVE_STATUSES, "requested": _REQUESTED_TOPIC,
+            "deletion": _DELETION_TOPIC,
+        })
         row = cursor.fetchone()
         used = _used(row["projected"], row["pending"], self.tenant)
         if used >= self.max_live_stores:

@@ -43,6 +43,17 @@ class Api:
         data: dict[str, Any] = body["data"]
         return data
 
+    async def listed(self, token: str, count: int) -> None:
+        """Waits until the caller's `stores` list counts `count`: lists read the read model, which
+        follows an append by milliseconds (a `store(id)` read does not wait: it falls back to the
+        event store)."""
+        for _ in range(200):
+            body = await self.data("{ stores { totalCount } }", token=token)
+            if body["stores"]["totalCount"] == count:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the read model never listed {count} stores: {body}")
+
 
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [e["extensions"]["code"] for e in body.get("errors", [])]

@@ -126,6 +126,7 @@ async def test_concurrent_creates_never_exceed_the_quota(api: Api, token: str, t
     refused = [code for b in bodies for code in error_codes(b)]
     assert len(created) == TEST_CONFIG.max_live_stores
     assert refused == ["QUOTA_EXCEEDED"] * (attempts - TEST_CONFIG.max_live_stores)
+    await api.listed(token, TEST_CONFIG.max_live_stores)
     listed = (await api.data(STORES, {}, token))["stores"]
     assert listed["totalCount"] == TEST_CONFIG.max_live_stores
 

@@ -248,6 +248,16 @@ def ingress_line(target: runtime.Cluster) -> str | None:
     return f"ingress\ttraefik\t{nc.ingress_url()}\tclass {nc.INGRESS_CLASS}"
 
 
+def tag_image(target: runtime.Cluster, source: str, tag: str) -> None:
+    """Name an imported image also ``tag`` in the node's containerd (the CRI's namespace): a
+    release can then move to a new image tag without a registry, e.g. a rolling ``helm upgrade``."""
+    address = str(_layout(target).containerd_socket)
+    command = ["ctr", "--address", address, "-n", "k8s.io", "images", "tag", "--force", source, tag]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
+    if result.returncode != 0:
+        raise NodeError(f"ctr images tag {source} {tag} failed: {result.stdout}{result.stderr}")
+
+
 def down(target: runtime.Cluster) -> list[str]:
     """Stop the node and remove everything it created; return what was restored."""
     layout = _layout(target)

@@ -13,6 +13,7 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
+from storeplane.localcluster import nodeconfig as nc
 from tests.charts.rendering import (
     Rendering,
     containers,
@@ -30,6 +31,7 @@ RENDERINGS: list[tuple[str | None, tuple[str, ...]]] = [
     (None, ("database.existingSecret=db",)),
     ("values-local.yaml", ("networkPolicy.enabled=false", "api.ingress.enabled=false")),
     ("values-production.yaml", ("api.ingress.tls.enabled=false",)),
+    ("values-local.yaml", ("api.preStopSleepSeconds=0",)),
 ]
 
 
@@ -128,6 +130,44 @@ def test_rbac_grants_no_wildcard_no_cluster_wide_secrets_and_binds_only_the_stor
     )
 
 
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_an_upgrade_replaces_pods_one_by_one_and_a_stopping_api_pod_drains_first(
+    values_file: str, helm_home: Path
+) -> None:
+    deployments = _by_kind(rendered(home=helm_home, values_file=values_file), "Deployment")
+    for name in ("storeplane-api", "storeplane-reconciler"):
+        strategy = deployments[name]["spec"]["strategy"]
+        assert strategy == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    api = deployments["storeplane-api"]["spec"]["template"]["spec"]
+    [container] = api["containers"]
+    # A sleep the kubelet does itself (the image needs no shell), then SIGTERM, then uvicorn's 30 s.
+    sleep = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert sleep >= 1
+    assert api["terminationGracePeriodSeconds"] > sleep + 30
+
+
+def test_without_a_pre_stop_sleep_the_api_has_no_hook(helm_home: Path) -> None:
+    docs = rendered(home=helm_home, values_file="values-local.yaml", sets=("api.preStopSleepSeconds=0",))
+    [container] = _by_kind(docs, "Deployment")["storeplane-api"]["spec"]["template"]["spec"]["containers"]
+    assert "lifecycle" not in container
+
+
+def test_locally_traefik_serves_the_api_and_its_network_policy_admits_the_node_address(
+    helm_home: Path,
+) -> None:
+    docs = rendered(home=helm_home, values_file="values-local.yaml")
+    ingress = _by_kind(docs, "Ingress")["storeplane-api"]["spec"]
+    assert ingress["ingressClassName"] == nc.INGRESS_CLASS
+    [rule] = ingress["rules"]
+    assert rule["host"].endswith(".localhost")
+    [allowed] = _by_kind(docs, "NetworkPolicy")["storeplane-api"]["spec"]["ingress"]
+    # Traefik is a host process on the real node: its connections come from the bridge address.
+    assert {"ipBlock": {"cidr": f"{nc.GATEWAY}/32"}} in allowed["from"]
+    production = rendered(home=helm_home, values_file="values-production.yaml")
+    [allowed] = _by_kind(production, "NetworkPolicy")["storeplane-api"]["spec"]["ingress"]
+    assert not [peer for peer in allowed["from"] if "ipBlock" in peer]
+
+
 @pytest.mark.parametrize(
     ("sets", "expected"),
     [
@@ -137,6 +177,13 @@ def test_rbac_grants_no_wildcard_no_cluster_wide_secrets_and_binds_only_the_stor
         (("database.existingSecret=db", "reconciler.concurrency=0"), "/reconciler/concurrency"),
         (("database.existingSecret=db", "image.pullPolicy=Sometimes"), "/image/pullPolicy"),
         (("database.existingSecret=db", "api.replicass=3"), "replicass"),
+        (("database.existingSecret=db", "api.preStopSleepSeconds=-1"), "/api/preStopSleepSeconds"),
+        (("database.existingSecret=db", "api.preStopSleepSeconds=20"),
+         "api.terminationGracePeriodSeconds must exceed api.preStopSleepSeconds plus the 30 s"),
+        (("database.existingSecret=db", "api.terminationGracePeriodSeconds=0"),
+         "/api/terminationGracePeriodSeconds"),
+        (("database.existingSecret=db", "networkPolicy.apiIngressFromCIDRs[0]=10.0.0.1"),
+         "/networkPolicy/apiIngressFromCIDRs/0"),
     ],
 )
 def test_bad_values_are_refused_naming_what_to_fix(

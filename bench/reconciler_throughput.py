@@ -58,6 +58,7 @@ from reconciler.worker import Worker
 from storeplane.database import create_pool, open_service, setup_schema
 from storeplane.local_postgres import LocalPostgres
 from storeplane.localcluster import runtime
+from storeplane.platform import run_event_loop
 
 MINI_CHART = Path(__file__).resolve().parent.parent / "tests" / "reconciler" / "charts" / "mini"
 POLL_SECONDS = 5.0
@@ -263,19 +264,20 @@ async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
         charts=charts(present=True), resync_interval=timedelta(hours=1), helm_home=home,
         helm_timeout=timedelta(minutes=5),
     )
-    probe = replace(base, charts=charts(present=False))
+    probe = replace(base, charts=charts(present=False), concurrency=args.probe_concurrency)
     deps = {"pool": pool, "service": service}
     try:
-        reaction = [("storeplane, concurrency 8", storeplane(probe, **deps))]
+        reaction = [(f"storeplane, concurrency {args.probe_concurrency}", storeplane(probe, **deps))]
         if not args.skip_original:
             reaction.append((ORIGINAL, original(probe, **deps)))
         if args.probes:
-            print(f"reaction, {args.probes} stores created 10/s (createStore → ProvisioningStarted):",
-                  flush=True)
+            print(f"reaction, {args.probes} stores created {args.probe_rate:g}/s "
+                  "(createStore → ProvisioningStarted):", flush=True)
         for label, designer in reaction if args.probes else []:
             async with fresh_cluster(args.nodes) as cluster:
                 run = await measure(
-                    designer(cluster), service, pool, stores=args.probes, spacing=0.1, goal="failed"
+                    designer(cluster), service, pool, stores=args.probes, spacing=1 / args.probe_rate,
+                    goal="failed",
                 )
             shown = "  ".join(f"p{p} {percentile(run.latencies, p) * 1000:6.0f} ms" for p in (50, 95, 99))
             print(f"  {label:45s} {shown}  max {run.latencies[-1] * 1000:6.0f} ms", flush=True)
@@ -314,6 +316,11 @@ def main() -> None:
     )
     parser.add_argument("--stores", type=int, default=100, help="0 measures the reaction only")
     parser.add_argument("--probes", type=int, default=100)
+    parser.add_argument("--probe-rate", type=float, default=10.0, help="reaction stores a second")
+    parser.add_argument("--probe-concurrency", type=int, default=8,
+                        help="the reconciler's concurrency while reaction is measured: below the "
+                             "arrival rate times a store's work it measures the queue for a slot, "
+                             "not waking up")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--nodes", type=int, default=12, help="kwok nodes (each takes 110 pods)")
     parser.add_argument("--skip-original", action="store_true",
@@ -326,7 +333,7 @@ def main() -> None:
     try:
         setup_schema(url)
         print(f"a fresh kwok cluster ({args.nodes} nodes) per run; database {url}", flush=True)
-        asyncio.run(bench(args, url, work / "helm"))
+        run_event_loop(bench(args, url, work / "helm"))  # uvloop, as `storeplane reconciler` runs
     finally:
         server.stop()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 from collections.abc import Generator
@@ -19,6 +20,7 @@ import uvicorn
 
 from domain.service import StoreService
 from graphql_api.app import DASHBOARD_DIST, create_app
+from graphql_api.caller import authenticate
 from graphql_api.config import ApiConfig
 from graphql_api.context import ApiServices
 from graphql_api.credentials import CredentialsSource
@@ -53,6 +55,13 @@ def build_services(
         metrics=metrics,
         credentials=credentials,
     )
+
+
+async def token_still_good(tokens: TokenStore, token: str) -> bool:
+    """False only when the token is known bad now (expired, revoked); a database that cannot
+    answer keeps the sockets open, as a failed check always has."""
+    auth = await authenticate(tokens, token)
+    return auth.caller is not None or auth.unavailable
 
 
 async def first_admin_token(tokens: TokenStore) -> str | None:
@@ -94,6 +103,10 @@ class ApiServer:
         async with asyncio.TaskGroup() as group:
             group.create_task(self.services.broadcaster.run(stop), name="broadcaster")
             group.create_task(self.services.tokens.listen(stop), name="token-revocations")
+            group.create_task(self.services.sessions.recheck(
+                functools.partial(token_still_good, self.services.tokens),
+                every=self.services.config.token_cache_seconds, stop=stop,
+            ), name="token-recheck")
             serving = group.create_task(
                 server.serve([self.sock] if self.sock else None), name="uvicorn"
             )

@@ -25,6 +25,7 @@ from graphql_api.config import ApiConfig
 from graphql_api.context import ApiServices
 from graphql_api.credentials import CredentialsSource
 from graphql_api.live.broadcaster import Broadcaster
+from graphql_api.live.collector import tune_for_live_sockets
 from graphql_api.metrics import ApiMetrics
 from graphql_api.quota import StoreQuota
 from graphql_api.ratelimit import SharedRateLimiter
@@ -85,6 +86,9 @@ class ApiServer:
     port: int = 8080
     sock: socket.socket | None = None  # a bound socket (tests bind port 0 and read the port back)
     dashboard: Path | None = DASHBOARD_DIST  # the built dashboard served at /
+    # Set by the process's composition root (storeplane.platform), never by an embedding test:
+    # the collector's settings are the whole process's (live/collector.py).
+    tune_collector: bool = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serves until `stop` is set; the broadcaster runs beside uvicorn in one task group, and the
@@ -100,6 +104,8 @@ class ApiServer:
             ws="websockets-sansio",  # the one whose sockets live pushes write to directly (live/push.py)
         )
         server = _Server(config)
+        if self.tune_collector:
+            tune_for_live_sockets()  # after the app is built: its objects are start-up's, frozen
         async with asyncio.TaskGroup() as group:
             group.create_task(self.services.broadcaster.run(stop), name="broadcaster")
             group.create_task(self.services.tokens.listen(stop), name="token-revocations")

@@ -168,7 +168,9 @@ async def root_tasks(runtime: Runtime, pool: asyncpg.Pool, components: Component
             database_url=runtime.database_url, pool=pool, service=runtime.service, config=config,
             credentials=credentials_source(components),
         )
-        server = ApiServer(services, host=options.host, port=options.port)
+        server = ApiServer(
+            services, host=options.host, port=options.port, tune_collector=config.tuned_collector
+        )
         if runtime.settings.dashboard_dir is not None:
             server.dashboard = runtime.settings.dashboard_dir
         if options.reuse_port or options.workers > 1:

@@ -1,5 +1,6 @@
 """Event committed → pushed to a subscriber, with 1,000 open subscriptions (issue 4; aim: p99 < 50 ms),
-compared in the same run with the original design's 5-second polling.
+compared in the same run with the original design's 5-second polling; and up to 10,000 over several
+API processes (issue 17), checking that each subscriber got every event exactly once, in order.
 
 `storeplane up` (projection runner + API) runs in a subprocess on a fresh durable embedded
 PostgreSQL. This process opens N websocket subscriptions (`storeEvents` of one tenant, so every
@@ -9,7 +10,12 @@ NOTIFY → projection batch → NOTIFY → broadcaster → N websockets → this
 polling baseline: P clients each asking for the store's new events every 5 s from a random phase.
 
     .venv/bin/python -m bench.api_push_latency [--subscribers 1000 5000] [--events 30] [--pollers 100]
-        [--server-root DIR]
+        [--server-root DIR] [--workers N] [--generators G]
+
+The lean subscribers (the default) live in G processes of their own (`bench.lean_subscriber`), and
+subscribe with `storeEvents(after: <the feed's sequence before the phase>)`: whenever a socket's
+subscription joins, it must then receive exactly the phase's events (catch-up, then live), which the
+benchmark checks socket by socket. The server's memory is the resident memory of every API process.
 """
 
 from __future__ import annotations
@@ -20,8 +26,11 @@ import contextlib
 import json
 import os
 import random
+import sys
+import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -104,10 +113,8 @@ async def commit_events(service: StoreService, store_id: UUID, count: int, gap: 
     return committed
 
 
-async def pushed(base: str, token: str, service: StoreService, store_id: UUID, subscribers: int,
-                 events: int, first: int, gap: float, client: str) -> list[float]:
-    if client == "lean":
-        return await pushed_lean(base, token, service, store_id, subscribers, events, first, gap)
+async def pushed_websockets(base: str, token: str, service: StoreService, store_id: UUID,
+                            subscribers: int, events: int, first: int, gap: float) -> list[float]:
     received: list[tuple[str | bytes, float]] = []
     joined: asyncio.Queue[None] = asyncio.Queue()
     ws_url = base.replace("http://", "ws://") + "/graphql"
@@ -133,52 +140,161 @@ async def pushed(base: str, token: str, service: StoreService, store_id: UUID, s
     return latencies
 
 
-def server_rss(base: str) -> int:
-    """The resident memory of the process listening on `base`'s port (the API, with `storeplane up`),
-    found through /proc (Linux): the listening socket's inode, then the process holding it."""
+def server_pids(base: str) -> list[int]:
+    """The processes listening on `base`'s port (the API, with `storeplane up`; with `--workers N`,
+    each binds its own SO_REUSEPORT socket), found through /proc (Linux): the listening sockets'
+    inodes, then the processes holding them."""
     port = int(base.rsplit(":", 1)[1])
     inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
         if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # 0A: LISTEN
             inodes.add(f"socket:[{fields[9]}]")
+    pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
-                status = (proc / "status").read_text()
-                return int(status.split("VmRSS:")[1].split()[0]) * 1024
-    raise RuntimeError(f"no process listens on port {port}")
+                pids.append(int(proc.name))
+    return pids
 
 
-async def pushed_lean(base: str, token: str, service: StoreService, store_id: UUID, subscribers: int,
-                      events: int, first: int, gap: float) -> list[float]:
-    sockets: list[LeanSubscriber] = []
-    before = server_rss(base)
-    for wave in range(0, subscribers, 50):  # in waves, as a real population would arrive
-        sockets += await asyncio.gather(*(lean_subscriber(base, token)
-                                          for _ in range(min(50, subscribers - wave))))
-        await asyncio.sleep(0.2)
+def server_rss(pids: list[int]) -> int:
+    """The resident memory of `pids`, summed."""
+    total = 0
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += int(status.split("VmRSS:")[1].split()[0]) * 1024
+    return total
+
+
+async def wait_for_workers(base: str, workers: int) -> list[int]:
+    """The API processes once all `workers` listen (the first answers /readyz before the rest)."""
+    for _ in range(600):
+        pids = server_pids(base)
+        if len(pids) >= workers:
+            await asyncio.sleep(2)  # each worker's broadcaster connects right after it binds
+            return pids
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{workers} API processes did not all listen on {base}")
+
+
+class Crowd:
+    """A `bench.lean_subscriber` process holding `count` subscriptions, driven over its pipes."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def open(cls, base: str, token: str, query: str, count: int) -> Crowd:
+        host, port = base.removeprefix("http://").split(":")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.lean_subscriber", "--host", host, "--port", port,
+            "--token", token, "--query", query, "--count", str(count),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+        return cls(process)
+
+    async def ask(self, line: str) -> str:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        if line:
+            self.process.stdin.write(f"{line}\n".encode())
+            await self.process.stdin.drain()
+        answer = (await self.process.stdout.readline()).decode().strip()
+        if not answer:
+            raise RuntimeError(f"subscriber process {self.process.pid} ended (status "
+                               f"{await self.process.wait()})")
+        return answer
+
+    async def frames(self, path: Path) -> list[list[tuple[float, str]]]:
+        """Every socket's frames; the process closes its sockets and ends."""
+        await self.ask(f"dump {path}")
+        await self.process.wait()
+        frames: list[list[tuple[float, str]]] = json.loads(await asyncio.to_thread(path.read_text))
+        await asyncio.to_thread(path.unlink)
+        return frames
+
+
+def check_exactly_once(sockets: list[list[tuple[float, str]]], expected: list[int]) -> list[str]:
+    """What is wrong with any socket's deliveries: each must carry every version of `expected`,
+    once, in order, and nothing else (no error, no `complete`)."""
+    problems: dict[str, int] = {}
+    for frames in sockets:
+        got = []
+        for _, text in frames:
+            message: dict[str, Any] = json.loads(text)
+            if message.get("type") == "ping":
+                continue
+            if message.get("type") != "next" or "errors" in message["payload"]:
+                kind = f"unexpected message {text[:120]}"
+                problems[kind] = problems.get(kind, 0) + 1
+                continue
+            got.append(message["payload"]["data"]["storeEvents"]["version"])
+        if got != expected:
+            kind = ("duplicated" if len(set(got)) < len(got) else "lost" if len(got) < len(expected)
+                    else "out of order" if sorted(got) == sorted(expected) else "other")
+            problems[kind] = problems.get(kind, 0) + 1
+    return [f"{count} sockets: {kind}" for kind, count in problems.items()]
+
+
+@dataclass
+class Target:
+    """What every phase pushes to and through: the server, its processes, the one store."""
+
+    url: str
+    base: str
+    token: str
+    service: StoreService
+    store_id: UUID
+    pids: list[int]
+    tmp: Path
+    version: int  # the store's last committed version
+
+
+async def pushed(target: Target, subscribers: int, first: int, args: argparse.Namespace) -> list[float]:
+    if args.client == "websockets":
+        return await pushed_websockets(target.base, target.token, target.service, target.store_id,
+                                       subscribers, args.events, first, args.gap)
+    after = await feed_position(target.url, target.store_id, target.version)
+    latencies, target.version = await pushed_lean(
+        target, subscribers, args.events, first, args.gap, after=after, generators=args.generators)
+    return latencies
+
+
+async def pushed_lean(target: Target, subscribers: int, events: int, first: int, gap: float, *,
+                      after: int, generators: int) -> tuple[list[float], int]:
+    base, token, pids = target.base, target.token, target.pids
+    # From the sequence before this phase's first event: catch-up then live, so whenever a
+    # socket's subscription joins the broadcaster, it must get exactly this phase's events.
+    query = f"subscription {{ storeEvents(after: {after}) {{ version }} }}"
+    before = server_rss(pids)
+    share, extra = divmod(subscribers, generators)
+    crowds = [await Crowd.open(base, token, query, share + (i < extra))
+              for i in range(generators) if share + (i < extra)]
+    for crowd in crowds:
+        if await crowd.ask("") != "subscribed":
+            raise RuntimeError("a subscriber process did not subscribe")
     await asyncio.sleep(1)
-    grown = server_rss(base) - before
-    print(f"{subscribers} idle subscriptions: server RSS grew {grown / 2**20:.1f} MiB, "
-          f"{grown / subscribers / 1024:.1f} KiB each (socket, strawberry operation, subscription)")
-    committed = await commit_events(service, store_id, events, gap, first)
+    grown = server_rss(pids) - before
+    print(f"{subscribers} idle subscriptions over {len(pids)} API process(es): server RSS grew "
+          f"{grown / 2**20:.1f} MiB, {grown / subscribers / 1024:.1f} KiB each (socket, uvicorn, "
+          "strawberry operation, subscription)")
+    committed = await commit_events(target.service, target.store_id, events, gap, first)
     for _ in range(600):  # let the last pushes arrive (bounded: a minute)
-        if sum(len(s.messages) for s in sockets) >= subscribers * events:
+        counts = [int(await crowd.ask("count")) for crowd in crowds]
+        if sum(counts) >= subscribers * events:
             break
         await asyncio.sleep(0.1)
-    for s in sockets:
-        assert s.transport is not None
-        s.transport.close()
-    received: list[tuple[str | bytes, float]] = [(raw, at) for s in sockets for at, raw in s.messages]
+    sockets = [s for i, crowd in enumerate(crowds)
+               for s in await crowd.frames(target.tmp / f"crowd-{i}.json")]
+    problems = check_exactly_once(sockets, list(committed))
+    print(f"{subscribers} subscribers: each got every event exactly once, in order: "
+          f"{'yes' if not problems else 'NO: ' + '; '.join(problems)}")
+    received: list[tuple[str | bytes, float]] = [(raw, at) for s in sockets for at, raw in s]
     arrivals = [(v, at - committed[v]) for v, at in versions(received) if v in committed]
     print_spread(subscribers, arrivals)
-    latencies = [latency for _, latency in arrivals]
-    if len(latencies) != subscribers * events:
-        print(f"warning: {len(latencies)} deliveries of {subscribers * events} expected")
-    return latencies
+    return [latency for _, latency in arrivals], max(committed)
 
 
 def print_spread(subscribers: int, arrivals: list[tuple[int, float]]) -> None:
@@ -224,22 +340,23 @@ async def polled(base: str, token: str, service: StoreService, store_id: UUID, p
     return [at - committed[v] for v, at in seen if v in committed]
 
 
-async def run(url: str, base: str, args: argparse.Namespace) -> list[str]:
+async def run(url: str, base: str, args: argparse.Namespace, tmp: Path) -> list[str]:
     token = await new_token(url)
     service = open_service(url)
+    pids = await wait_for_workers(base, args.workers)
     try:
         async with httpx.AsyncClient(base_url=base) as http:
             body = {"query": "mutation { createStore(input: {name: \"bench\", engine: MEDUSA}) "
                              "{ store { id } } }"}
             created = await http.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
         store_id = UUID(created.json()["data"]["createStore"]["store"]["id"])
-        await asyncio.to_thread(service.change, store_id,
-                                lambda s: s.start_provisioning(stamp=Stamp(SYSTEM, "c")))
-        one = await pushed(base, token, service, store_id, 1, args.events, 0, args.gap, args.client)
+        store = await asyncio.to_thread(service.change, store_id,
+                                        lambda s: s.start_provisioning(stamp=Stamp(SYSTEM, "c")))
+        target = Target(url, base, token, service, store_id, pids, tmp, store.version)
+        one = await pushed(target, 1, 0, args)
         lines = [summary("baseline: push to 1 subscriber", one)]
         for n, count in enumerate(args.subscribers):
-            many = await pushed(base, token, service, store_id, count, args.events,
-                                1000 * (n + 1), args.gap, args.client)
+            many = await pushed(target, count, 1000 * (n + 1), args)
             lines.append(summary(f"push to each of {count} subscribers", many))
         if args.pollers:
             after = await last_sequence(url, store_id)
@@ -248,6 +365,22 @@ async def run(url: str, base: str, args: argparse.Namespace) -> list[str]:
     finally:
         service.close()
     return lines
+
+
+async def feed_position(url: str, store_id: UUID, version: int) -> int:
+    """The feed sequence of the store's event `version`, once the projection has written it."""
+    pool = await create_pool(url, max_size=1)
+    try:
+        for _ in range(600):
+            value = await pool.fetchval(
+                "SELECT sequence FROM read_model.store_events WHERE store_id = $1 AND version = $2",
+                store_id, version)
+            if value is not None:
+                return int(value)
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"event {version} of store {store_id} never reached the feed")
+    finally:
+        await pool.close()
 
 
 async def last_sequence(url: str, store_id: UUID) -> int:
@@ -272,12 +405,19 @@ def main() -> None:
                         help="the checkout that serves (an export of an older commit: a baseline)")
     parser.add_argument("--client", choices=["lean", "websockets"], default="lean",
                         help="subscribers: bench.lean_subscriber, or the websockets library's client")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="API processes (storeplane up --workers N, SO_REUSEPORT)")
+    parser.add_argument("--generators", type=int, default=1,
+                        help="processes the lean subscribers are spread over (one cannot read 10,000)")
     args = parser.parse_args()
     print(f"machine: {machine()}; {args.events} events, one each {args.gap} s; "
-          f"server {args.server_root}; {args.client} subscribers")
-    with (fresh_database() as url, platform_running(url, root=args.server_root) as base,
+          f"server {args.server_root}; {args.client} subscribers; {args.workers} API process(es), "
+          f"{args.generators} subscriber process(es)")
+    workers = ("--workers", str(args.workers))
+    with (fresh_database() as url, platform_running(url, root=args.server_root, args=workers) as base,
+          tempfile.TemporaryDirectory(prefix="storeplane-push-") as tmp,
           asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner):
-        lines = runner.run(run(url, base, args))
+        lines = runner.run(run(url, base, args, Path(tmp)))
     print("\n".join(lines))
     print(f"after: {machine()}")
 

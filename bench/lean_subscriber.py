@@ -8,18 +8,26 @@ after the run). The `websockets` client spent ~50-80 µs of Python per message (
 a queue, a task wake-up, an `async for` step), so with 1,000 subscribers in one process the last
 of them read each event tens of milliseconds after the server had written it: the load generator,
 not the server, set the tail. What this records is when the bytes reached the subscriber's process.
+
+`python -m bench.lean_subscriber` runs a crowd of them in a process of its own (`_serve_crowd`):
+one process cannot read 10,000 sockets fast enough, so the benchmark starts several.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
+import gc
 import json
 import os
 import struct
+import sys
 import time
+from pathlib import Path
 from typing import cast
 
+import uvloop
 from websockets.frames import Frame, Opcode
 
 _TEXT, _CLOSE, _PING = 0x1, 0x8, 0x9
@@ -104,3 +112,65 @@ class LeanSubscriber(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
             self.closed.set_result(None)
+
+
+async def open_crowd(host: str, port: int, token: str, query: str, count: int,
+                     *, wave: int = 50, pause: float = 0.2) -> list[LeanSubscriber]:
+    """`count` subscribers, opened in waves of `wave` (as a real population would arrive)."""
+    loop = asyncio.get_running_loop()
+    crowd: list[LeanSubscriber] = []
+
+    async def one() -> LeanSubscriber:
+        _, protocol = await loop.create_connection(
+            lambda: LeanSubscriber(host, port, token, query), host, port)
+        await asyncio.wait_for(protocol.subscribed, 300)
+        return protocol
+
+    for start in range(0, count, wave):
+        crowd += await asyncio.gather(*(one() for _ in range(min(wave, count - start))))
+        await asyncio.sleep(pause)
+    return crowd
+
+
+async def _serve_crowd(args: argparse.Namespace) -> tuple[Path, list[list[tuple[float, str]]]] | None:
+    """A crowd in a process of its own, driven over stdin/stdout by `bench.api_push_latency`
+    (one line each way): it opens its sockets and says `subscribed`; then `count` is answered with
+    the frames received so far, and `dump PATH` writes every socket's frames as JSON (one list of
+    [arrival time, text] per socket), closes the sockets and exits. Arrival times are
+    `time.perf_counter()`, CLOCK_MONOTONIC on Linux: the same clock in every process. Returns where
+    to write what (the caller writes it: no blocking file I/O inside the loop)."""
+    crowd = await open_crowd(args.host, args.port, args.token, args.query, args.count)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    print("subscribed", flush=True)
+    while line := (await reader.readline()).decode().strip():
+        if line == "count":
+            print(sum(len(s.messages) for s in crowd), flush=True)
+        elif line.startswith("dump "):
+            for s in crowd:
+                if s.transport is not None:
+                    s.transport.close()
+            frames = [[(at, text.decode()) for at, text in s.messages] for s in crowd]
+            return Path(line.removeprefix("dump ")), frames
+    return None  # stdin closed: the benchmark is gone
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=_serve_crowd.__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--query", required=True)
+    parser.add_argument("--count", type=int, required=True)
+    args = parser.parse_args()
+    gc.freeze()  # the frames it keeps are never garbage: no collection should walk them mid-run
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        dump = runner.run(_serve_crowd(args))
+    if dump is not None:
+        dump[0].write_text(json.dumps(dump[1]))
+        print("dumped", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -178,40 +178,31 @@ class StoreplaneGraphQL(GraphQL[ApiContext, None]):
         return chosen
 
     async def _run_websocket(self, ws: WebSocket) -> Any:
-        """A websocket for as long as it lives: its address's cap, the init timeout (both
-        protocols: graphql-ws has none of its own), and its token checked again every
-        `token_cache_seconds` until it closes."""
+        """A websocket for as long as it lives: its address's cap and the init timeout (both
+        protocols: graphql-ws has none of its own). Its token is checked again every
+        `token_cache_seconds` by the process's one `Sessions.recheck`, not by a task per socket."""
         sessions = self.services.sessions
         address = _client_address(ws)
         if not sessions.join_address(address):
             await ws.close(CLOSE_TOO_MANY, "too many websockets from this address")
             return None
         context = await self.get_context(ws, response=ws)
-        watch = asyncio.create_task(self._watch(ws, context), name="websocket-watch")
+        init_timeout = asyncio.get_running_loop().call_later(  # a timer: no task per socket
+            self.services.config.ws_init_timeout_seconds, self._init_timed_out, ws
+        )
         try:
             return await super().run(ws, context)
         finally:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+            init_timeout.cancel()
             sessions.leave_address(address)
             if context.auth.caller is not None:
                 sessions.leave_token(context.auth.caller.token_id, id(ws))
 
-    async def _watch(self, ws: WebSocket, context: ApiContext) -> None:
-        config = self.services.config
-        await asyncio.sleep(config.ws_init_timeout_seconds)
+    def _init_timed_out(self, ws: WebSocket) -> None:
         if not getattr(ws.state, "initialised", False):
-            await _close(ws, CLOSE_INIT_TIMEOUT, "connection_init was not received in time")
-            return
-        while True:
-            await asyncio.sleep(config.token_cache_seconds)
-            if context.token is None:
-                continue
-            auth = await self._authenticate(ws, context.token)
-            if auth.caller is None and not auth.unavailable:
-                await _close(ws, CLOSE_FORBIDDEN, "the token is expired or revoked")
-                return
+            self.services.sessions.spawn(
+                _close(ws, CLOSE_INIT_TIMEOUT, "connection_init was not received in time")
+            )
 
     async def on_ws_connect(self, context: ApiContext) -> UnsetType | dict[str, object] | None:
         """Checks the token of `connection_init`: none closes the socket 4401, a bad one 4403, one
@@ -231,7 +222,8 @@ class StoreplaneGraphQL(GraphQL[ApiContext, None]):
                           ApiError(code, context.auth.problem))
         assert caller is not None
         close = functools.partial(_close, ws)
-        if not self.services.sessions.join_token(caller.token_id, id(ws), close):
+        assert context.token is not None  # a caller comes from a token: the header's or this one
+        if not self.services.sessions.join_token(caller.token_id, id(ws), close, context.token):
             too_many = ApiError(Code.RATE_LIMITED, "too many websockets for this token")
             await _reject(ws, CLOSE_TOO_MANY, too_many)
         ws.state.initialised = True

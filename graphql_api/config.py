@@ -63,6 +63,9 @@ class ApiConfig:
     # The broadcaster reads the feed this often even without a NOTIFY: a safety net, not the path.
     live_poll_seconds: float = 5.0
     service_threads: int = 16
+    # Freeze the start-up heap and raise the young generation's threshold (live/collector.py);
+    # STOREPLANE_API_GC=default leaves Python's collector as it comes (for an A/B measurement).
+    tuned_collector: bool = True
 
     @classmethod
     def from_env(cls, *, dev: bool | None = None) -> ApiConfig:
@@ -84,6 +87,7 @@ class ApiConfig:
             query_budget_rate=_float("STOREPLANE_QUERY_BUDGET_RATE", cls.query_budget_rate),
             introspection=_flag("STOREPLANE_INTROSPECTION") if introspection else not production,
             metrics_require_token=_flag("STOREPLANE_METRICS_REQUIRE_TOKEN"),
+            tuned_collector=os.environ.get("STOREPLANE_API_GC", "tuned").strip().lower() != "default",
             ws_init_timeout_seconds=_float("STOREPLANE_WS_INIT_TIMEOUT", cls.ws_init_timeout_seconds),
             max_sockets_per_token=_int("STOREPLANE_MAX_SOCKETS_PER_TOKEN", cls.max_sockets_per_token),
             max_sockets_per_address=_int(

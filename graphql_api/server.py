@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 from collections.abc import Generator
@@ -19,10 +20,12 @@ import uvicorn
 
 from domain.service import StoreService
 from graphql_api.app import DASHBOARD_DIST, create_app
+from graphql_api.caller import authenticate
 from graphql_api.config import ApiConfig
 from graphql_api.context import ApiServices
 from graphql_api.credentials import CredentialsSource
 from graphql_api.live.broadcaster import Broadcaster
+from graphql_api.live.collector import tune_for_live_sockets
 from graphql_api.metrics import ApiMetrics
 from graphql_api.quota import StoreQuota
 from graphql_api.ratelimit import SharedRateLimiter
@@ -59,6 +62,13 @@ def build_services(
     )
 
 
+async def token_still_good(tokens: TokenStore, token: str) -> bool:
+    """False only when the token is known bad now (expired, revoked); a database that cannot
+    answer keeps the sockets open, as a failed check always has."""
+    auth = await authenticate(tokens, token)
+    return auth.caller is not None or auth.unavailable
+
+
 async def first_admin_token(tokens: TokenStore) -> str | None:
     """A new admin token when none exists yet (the first start), else None."""
     if await tokens.has_admin():
@@ -80,6 +90,9 @@ class ApiServer:
     port: int = 8080
     sock: socket.socket | None = None  # a bound socket (tests bind port 0 and read the port back)
     dashboard: Path | None = DASHBOARD_DIST  # the built dashboard served at /
+    # Set by the process's composition root (storeplane.platform), never by an embedding test:
+    # the collector's settings are the whole process's (live/collector.py).
+    tune_collector: bool = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serves until `stop` is set; the broadcaster runs beside uvicorn in one task group, and the
@@ -95,9 +108,15 @@ class ApiServer:
             ws="websockets-sansio",  # the one whose sockets live pushes write to directly (live/push.py)
         )
         server = _Server(config)
+        if self.tune_collector:
+            tune_for_live_sockets()  # after the app is built: its objects are start-up's, frozen
         async with asyncio.TaskGroup() as group:
             group.create_task(self.services.broadcaster.run(stop), name="broadcaster")
             group.create_task(self.services.tokens.listen(stop), name="token-revocations")
+            group.create_task(self.services.sessions.recheck(
+                functools.partial(token_still_good, self.services.tokens),
+                every=self.services.config.token_cache_seconds, stop=stop,
+            ), name="token-recheck")
             serving = group.create_task(
                 server.serve([self.sock] if self.sock else None), name="uvicorn"
             )

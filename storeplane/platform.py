@@ -171,7 +171,9 @@ async def root_tasks(
             database_url=runtime.database_url, pool=pool, service=runtime.service, config=config,
             credentials=credentials_source(components), request_pool=request_pool,
         )
-        server = ApiServer(services, host=options.host, port=options.port)
+        server = ApiServer(
+            services, host=options.host, port=options.port, tune_collector=config.tuned_collector
+        )
         if runtime.settings.dashboard_dir is not None:
             server.dashboard = runtime.settings.dashboard_dir
         if options.reuse_port or options.workers > 1:

@@ -31,6 +31,11 @@ from psycopg.sql import SQL, Identifier
 ATTEMPTS = 8
 FIRST_WAIT_SECONDS = 0.1
 MAX_WAIT_SECONDS = 2.0
+# The longest an append's transaction may live: eventsourcing waits up to 10 s for the table lock
+# (POSTGRES_LOCK_TIMEOUT in `storeplane.database`), and the append itself takes milliseconds.
+APPEND_TRANSACTION_TIMEOUT_MS = 15_000
+_BOUNDED = SQL("SET LOCAL transaction_timeout = " + str(APPEND_TRANSACTION_TIMEOUT_MS))
+TRANSACTION_TIMEOUT_SINCE = 170000  # PostgreSQL 17 added transaction_timeout
 
 
 class Fence(Protocol):
@@ -70,6 +75,18 @@ class ExactlyOnceRecorder(PostgresApplicationRecorder):
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
+        """Runs first in the append's transaction: bounds it, then checks the fence.
+
+        Why the bound: eventsourcing sends the append as a pipeline, and a process that stops
+        (SIGSTOP, a frozen VM) after sending the INSERT but before the pipeline's Sync leaves its
+        backend waiting for input in the middle of the transaction, which PostgreSQL does not count
+        as "idle in transaction", so `idle_in_transaction_session_timeout` never ends it: it kept
+        the events table's EXCLUSIVE lock, the audit chain's row and the lease's row until the
+        process woke, and every other append and lease claim waited (fault scenario 3 caught it
+        once in a full run). `transaction_timeout` (PostgreSQL 17+) ends it whatever its state; on
+        an older server the gap remains."""
+        if curs.connection.info.server_version >= TRANSACTION_TIMEOUT_SINCE:
+            curs.execute(_BOUNDED)
         fence: Fence | None = kwargs.get("fence")
         if fence is not None:
             fence.verify(curs)

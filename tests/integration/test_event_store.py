@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +26,7 @@ from domain.errors import (
 from domain.service import EVENTS_TABLE, StoreService
 from domain.store import Store, StoreStatus
 from storeplane.database import open_service, setup_schema
+from storeplane.event_store import APPEND_TRANSACTION_TIMEOUT_MS
 from storeplane.local_postgres import LocalPostgres
 
 T = TypeVar("T")
@@ -183,6 +185,49 @@ def test_a_create_of_a_new_name_and_key_reads_no_events(
     assert reads, "a repeated key is told apart by reading the store it made"
     with pytest.raises(NameTaken):
         create(service, tenant, name="fresh")
+
+
+def test_an_append_bounds_its_own_transaction(service: StoreService, tenant: str) -> None:
+    """A process stopped in the middle of an append's pipeline must not hold the events table's
+    lock until it wakes: the append's transaction carries `transaction_timeout`."""
+    seen: list[str] = []
+
+    class Observing:
+        def verify(self, cursor: psycopg.Cursor[dict[str, object]]) -> None:
+            cursor.execute("SHOW transaction_timeout")
+            row = cursor.fetchone()
+            assert row is not None
+            seen.append(str(row["transaction_timeout"]))
+
+    service.create_store(
+        tenant=tenant, name="bounded", engine="woocommerce", plan="small", idempotency_key=None,
+        stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"), fence=Observing(),
+    )
+    assert seen == [f"{APPEND_TRANSACTION_TIMEOUT_MS // 1000}s"]
+
+
+def test_a_pipeline_stopped_before_its_sync_is_ended_by_the_bound(database_url: str) -> None:
+    """Why the bound is needed: such a backend is "active", not idle in transaction, and keeps its
+    locks; `transaction_timeout` ends it (the server then drops the connection)."""
+    with psycopg.connect(database_url, autocommit=True) as watcher, psycopg.connect(database_url) as paused:
+        pid = paused.info.backend_pid
+        alive: object = None
+        try:
+            with paused.pipeline():
+                paused.execute("SET LOCAL transaction_timeout = 500")
+                paused.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+                for _ in range(100):  # the client "stops": it sends nothing more, and no Sync
+                    alive = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)
+                    ).fetchone()
+                    if alive == (0,):
+                        break
+                    time.sleep(0.05)
+        except psycopg.OperationalError:
+            pass  # the server ended the session, as it must
+        else:
+            pytest.fail("the stopped pipeline's connection survived its transaction_timeout")
+        assert alive == (0,), "the stopped pipeline's backend outlived its transaction_timeout"
 
 
 def test_state_at_an_earlier_version_is_replayed_from_events(service: StoreService, tenant: str) -> None:

@@ -108,6 +108,18 @@ def platform_running(database_url: str, *, root: Path = ROOT, args: tuple[str, .
         yield from _serving(database_url, port, root, args, log)
 
 
+def wait_ready(base: str, processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Until `base` answers /readyz; fails at once if one of `processes` has exited."""
+    for _ in range(600):
+        if any(p.poll() is not None for p in processes):
+            raise RuntimeError("a platform process exited during start-up")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the platform at {base} did not become ready")
+
+
 def _serving(database_url: str, port: int, root: Path, args: tuple[str, ...],
              log: IO[bytes]) -> Iterator[str]:
     process = subprocess.Popen(
@@ -117,13 +129,7 @@ def _serving(database_url: str, port: int, root: Path, args: tuple[str, ...],
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("storeplane up did not become ready")
+        wait_ready(base, [process])
         yield base
     finally:
         process.send_signal(signal.SIGINT)

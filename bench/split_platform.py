@@ -13,13 +13,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
-from bench.api_common import ROOT, UNLIMITED, free_port
+from bench.api_common import ROOT, UNLIMITED, free_port, wait_ready
 
 
 @contextlib.contextmanager
@@ -36,7 +33,7 @@ def split_platform_running(database_url: str, *, root: Path = ROOT) -> Iterator[
         ]
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(base, processes)
+            wait_ready(base, processes)
             yield base
         finally:
             for process in processes:
@@ -47,13 +44,3 @@ def split_platform_running(database_url: str, *, root: Path = ROOT) -> Iterator[
                 except subprocess.TimeoutExpired:
                     process.kill()
 
-
-def _wait_ready(base: str, processes: list[subprocess.Popen[bytes]]) -> None:
-    for _ in range(600):
-        if any(p.poll() is not None for p in processes):
-            raise RuntimeError("a platform process exited during start-up")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("the split platform did not become ready")

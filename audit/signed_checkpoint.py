@@ -62,10 +62,15 @@ class SignedCheckpointFile:
         self.database = database
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in database)
         self.path = directory / f"{safe}.checkpoint.json"
+        self._cached_key: bytes | None = None
 
     def _key(self) -> bytes:
-        self._private_directory()
-        return _load_or_create_key(self.directory)
+        # Read once: the key never changes, and a read per checkpoint was a directory chmod and two
+        # file operations on every batch the chain checkpointed.
+        if self._cached_key is None:
+            self._private_directory()
+            self._cached_key = _load_or_create_key(self.directory)
+        return self._cached_key
 
     def _private_directory(self) -> None:
         # 0700 even when the directory already existed: the key must stay out of reach of the
@@ -91,7 +96,7 @@ class SignedCheckpointFile:
 
     def advance(self, checkpoint: Checkpoint) -> None:
         """Writes `checkpoint` unless the file already holds a later one."""
-        self._private_directory()
+        self._key()  # the private directory exists from here on
         with open(self.directory / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             current = self.read()

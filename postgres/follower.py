@@ -8,6 +8,9 @@ the audit chain's checkpointer, the reconciler's wake-up, the API broadcaster. H
 after (re)connecting, the handler runs once before waiting, which catches up on whatever was
 committed while nobody listened, and the poll covers a NOTIFY lost in between.
 
+`settle` makes a handler that need not run per event (the audit checkpoint) wait that long after a
+NOTIFY before it runs, so a burst of appends costs one run instead of one per append.
+
 `listening` says whether the LISTEN is up right now (`/readyz` reports it). A lost connection is
 noticed at once through asyncpg's termination callback, not at the next poll.
 
@@ -55,6 +58,7 @@ class Follower:
         handler: Handler,
         *,
         poll_interval: float = 2.0,
+        settle: float = 0.0,
         min_backoff: float = 0.05,
         max_backoff: float = 2.0,
         on_reconnect: Callable[[BaseException], None] = lambda _: None,
@@ -63,6 +67,7 @@ class Follower:
         self.channel = channel
         self.handler = handler
         self.poll_interval = poll_interval
+        self.settle = settle
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.on_reconnect = on_reconnect
@@ -110,6 +115,9 @@ class Follower:
                     await first_of(self._wake, stop, lost, within=self.poll_interval)
                     if lost.is_set():
                         raise ConnectionError(f"the LISTEN connection for {self.channel} was closed")
+                    if self.settle and self._wake.is_set():
+                        # Let the rest of a burst commit, so one handler run covers all of it.
+                        await first_of(stop, lost, within=self.settle)
             finally:
                 self._listening = False
                 with contextlib.suppress(*DATABASE_ERRORS):

@@ -1,5 +1,6 @@
 """The chain projection on a real PostgreSQL: each event chained exactly once and in order, even with
-two runners at once; a checkpoint per batch; the running projection wakes on eventsourcing's NOTIFY."""
+two runners at once; a checkpoint per batch; the running projection wakes on eventsourcing's NOTIFY,
+checkpoints a burst once, and learns there is nothing to chain without waiting for an append."""
 
 from __future__ import annotations
 
@@ -67,6 +68,46 @@ async def test_the_running_chain_reacts_to_new_events(
             await asyncio.sleep(0.05)
         assert await pool.fetchval(query, store.id) == len(list(service.history(store.id))), (
             "woken by NOTIFY, not by the 30 s poll")
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=5)
+
+
+async def test_finding_nothing_to_chain_does_not_wait_for_an_append_in_flight(
+    audited_url: str, service: StoreService, pool: asyncpg.Pool, tenant: str
+) -> None:
+    make_history(service, tenant, 1)
+    await ChainProjection(pool).catch_up()
+    async with pool.acquire() as append, append.transaction():
+        # What an append's trigger holds from its INSERT to its commit.
+        await append.execute(
+            "SELECT 1 FROM audit.tracking WHERE projection = 'event_chain' FOR UPDATE")
+        chained = await asyncio.wait_for(ChainProjection(pool).apply_next_batch(), timeout=3)
+    assert chained == 0
+
+
+async def test_the_running_chain_checkpoints_a_burst_once(
+    audited_url: str, service: StoreService, pool: asyncpg.Pool, tenant: str
+) -> None:
+    await ChainProjection(pool).catch_up()
+    checkpoints = "SELECT count(*) FROM audit_checkpoints.chain_heads"
+    before = await pool.fetchval(checkpoints)
+    stop = asyncio.Event()
+    task = asyncio.create_task(ChainProjection(pool).run(stop, poll_interval=30, settle=1.0))
+    try:
+        await asyncio.sleep(0.2)
+        for i in range(6):  # six appends, 50 ms apart: six NOTIFYs the running chain sees apart
+            await asyncio.to_thread(make_history, service, f"{tenant}-{i}", 1)
+            await asyncio.sleep(0.05)
+        last = await pool.fetchval("SELECT max(notification_id) FROM storeplane_events")
+        head = "SELECT max(position) FROM audit_checkpoints.chain_heads"
+        for _ in range(100):
+            if await pool.fetchval(head) == last:
+                break
+            await asyncio.sleep(0.05)
+        assert await pool.fetchval(head) == last
+        assert await pool.fetchval(checkpoints) - before <= 2
     finally:
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):

@@ -2,7 +2,14 @@
 
 Fed by the release actions and the observer; runs `helm` as a child process against the same
 kubeconfig as the Kubernetes client, with JSON output. A child is killed when its caller is
-cancelled, and (on Linux) when this process dies, so no helm keeps acting for a dead reconciler.
+cancelled or its time is up, and (on Linux) when this process dies, so no helm keeps acting for a
+dead reconciler.
+
+Why `subprocess.Popen` and a thread, not `asyncio.create_subprocess_exec`: on uvloop that forks the
+whole process while holding the event loop, about 8 ms per child for a reconciler of 150 MB
+(`bench/helm_spawn.py`), time in which no other store is worked on. Popen starts the child with
+vfork (0.3 ms), and only the wait for its output runs on a thread. (Observing a release no longer
+starts helm at all where its Secrets can be read: `release_records`.)
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,12 +26,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from postgres.threads import Threads
 from reconciler.cluster.charts import ChartRef, StoreValues
 
 # Time for helm itself beyond its --timeout (rendering, talking to the API) before we kill it.
 OUTER_MARGIN = timedelta(seconds=60)
 QUICK_TIMEOUT = timedelta(seconds=60)
 _PR_SET_PDEATHSIG = 1
+# Threads that wait for helm's output: one per child running at once; a reconciler runs at most one
+# helm per store it works on, so this is above any concurrency it is configured with.
+_WAITERS = Threads(256)
 
 
 class HelmError(Exception):
@@ -71,17 +83,19 @@ class Helm:
         command = [*_DIE_WITH_PARENT, self.binary, *args]
         if self.kubeconfig is not None:
             command += ["--kubeconfig", str(self.kubeconfig)]
-        process = await asyncio.create_subprocess_exec(
-            *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        # Popen in a coroutine on purpose: its start is a vfork (0.3 ms, bench/helm_spawn.py),
+        # and the wait, which does block, runs on a thread.
+        process = subprocess.Popen(  # noqa: ASYNC220
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=self._env(),
         )
         try:
-            async with asyncio.timeout(limit.total_seconds()):
-                stdout, stderr = await process.communicate()
-        except BaseException:  # cancelled or timed out: never leave helm running on its own
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            stdout, stderr = await _WAITERS.run(process.communicate, timeout=limit.total_seconds())
+        except subprocess.TimeoutExpired:
+            await _killed(process)
+            raise TimeoutError(f"helm {args[0]} took longer than {limit}") from None
+        except BaseException:  # cancelled: never leave helm running on its own
+            await _killed(process)
             raise
         if process.returncode != 0:
             raise HelmError(args[0], process.returncode or -1, stderr.decode(errors="replace"))
@@ -157,3 +171,10 @@ class Helm:
                 return False
             raise
         return True
+
+
+async def _killed(process: subprocess.Popen[bytes]) -> None:
+    """Kills `process` and reaps it; the thread still in its `communicate` then returns too."""
+    if process.poll() is None:
+        process.kill()
+    await asyncio.shield(_WAITERS.run(process.wait))

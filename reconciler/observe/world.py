@@ -1,13 +1,15 @@
 """Reading the world: a store's namespace, guardrails, credentials, release and workloads, each
 turned into a status from a closed set with a reason.
 
-Fed by the Kubernetes API and `helm status`; feeds `decide`. It never changes anything, and an
+Fed by the Kubernetes API (Helm's release records included, `cluster.release_records`); feeds
+`decide`. It never changes anything, and an
 unreachable cluster is an observation too (`World.unreachable`), not an exception.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +21,7 @@ from reconciler.cluster import manifests
 from reconciler.cluster.charts import CREDENTIALS_SECRET
 from reconciler.cluster.helm import HelmError
 from reconciler.cluster.kube import core, grouped
+from reconciler.cluster.release_records import UnreadableRelease, read_release, reads_secrets
 from reconciler.context import StoreContext
 from reconciler.decide import messages
 from reconciler.decide.actions import Step
@@ -129,8 +132,12 @@ async def _credentials(ctx: StoreContext) -> Part:
 
 
 async def _release(ctx: StoreContext) -> ReleaseState:
-    status = await ctx.cluster.helm.release(ctx.release, ctx.store.namespace)
-    return release_state(ctx, status)
+    namespace = ctx.store.namespace
+    if reads_secrets():
+        # A record in a format this reconciler does not know is left to helm, which does.
+        with contextlib.suppress(UnreadableRelease):
+            return release_state(ctx, await read_release(ctx.cluster.kube, ctx.release, namespace))
+    return release_state(ctx, await ctx.cluster.helm.release(ctx.release, namespace))
 
 
 async def _workloads(ctx: StoreContext) -> Part:

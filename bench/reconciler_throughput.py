@@ -36,6 +36,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from domain.actors import Stamp
 
@@ -332,7 +333,9 @@ def main() -> None:
     url = server.start()
     try:
         setup_schema(url)
-        print(f"a fresh kwok cluster ({args.nodes} nodes) per run; database {url}", flush=True)
+        where = urlsplit(url)  # not the URL itself: it carries the throwaway server's password
+        print(f"a fresh kwok cluster ({args.nodes} nodes) per run; database {where.hostname}:"
+              f"{where.port}{where.path} under {work}", flush=True)
         run_event_loop(bench(args, url, work / "helm"))  # uvloop, as `storeplane reconciler` runs
     finally:
         server.stop()

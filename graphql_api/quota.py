@@ -41,7 +41,8 @@ _DELETION_TOPIC = f"{Store.__module__}:{Store.__qualname__}.{Store.DeletionReque
 # to jsonb in SQL fails on a `\u0000` in any tenant's event, and one such event (see
 # `postgres.quarantine`) would refuse every tenant's creates.
 def _live_count(tenant: str, statuses: str, requested: str, deletion: str) -> str:
-    """The statement with the given placeholders (asyncpg's `$1`, psycopg's `%s`)."""
+    """The statement with the given placeholders (asyncpg's `$1`, psycopg's named `%(tenant)s`:
+    the deletion topic appears twice, so positional `%s` would need values repeated)."""
     events = f"public.{EVENTS_TABLE}"
     deletion_pending = f"""EXISTS (
         SELECT 1 FROM {events} AS d, position AS p

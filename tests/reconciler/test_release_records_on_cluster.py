@@ -37,7 +37,8 @@ async def test_a_release_read_from_its_secrets_is_what_helm_reports(
                           "--set", "replicas=2")
                 from_secrets = await read_release(kube, release, namespace)
                 from_cli = await helm.release(release, namespace)
-                assert from_secrets is not None and from_cli is not None
+                assert from_secrets is not None
+                assert from_cli is not None
                 assert from_secrets == {key: from_cli[key] for key in from_secrets}
                 assert from_secrets["config"] == {"store": store, "replicas": 2}
             assert from_secrets["version"] == 2

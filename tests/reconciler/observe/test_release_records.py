@@ -56,7 +56,8 @@ def test_the_newest_revision_is_reported_as_helm_reports_it() -> None:
 
 def test_an_uncompressed_record_is_read_too() -> None:
     found = latest_release([secret(record(1), compressed=False)])
-    assert found is not None and found["version"] == 1
+    assert found is not None
+    assert found["version"] == 1
 
 
 @pytest.mark.parametrize("broken", [

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from storeplane.localcluster import build, paths, stages, versions
 
@@ -197,12 +200,47 @@ def up(target: Cluster, *, nodes: int = DEFAULT_NODES) -> Cluster:
         # Left half-running (a reboot, a killed process): stop what remains so that
         # create starts every component afresh on the existing state.
         _kwokctl(target, "stop", "cluster", step=f"kwokctl stop cluster {target.name}")
+        refuse_taken_ports(target)
     _kwokctl(target, *create, step=f"kwokctl create cluster {target.name}")
     wait_ready(target, nodes=0)
     _kwokctl(target, "scale", "node", f"--replicas={nodes}", step="kwokctl scale node")
     kubectl(target, "apply", "-f", "-", stdin=storage_class)
     wait_ready(target, nodes=nodes)
     return target
+
+
+def saved_ports(target: Cluster) -> dict[str, int]:
+    """The loopback ports kwokctl saved for a cluster's components when it created it (its
+    `kwok.yaml`), by option name (`kubeApiserverPort`, `etcdPort`, ...)."""
+    for document in yaml.safe_load_all((target.state_dir / "kwok.yaml").read_text()):
+        if isinstance(document, dict) and document.get("kind") == "KwokctlConfiguration":
+            options = document.get("options") or {}
+            return {name: value for name, value in options.items()
+                    if name.endswith("Port") and isinstance(value, int) and value > 0}
+    return {}
+
+
+def refuse_taken_ports(target: Cluster) -> None:
+    """Raises `ClusterError` when a stopped cluster's saved ports are in use by something else.
+
+    kwokctl chooses free ports when it creates a cluster and keeps them across stops, while a
+    cluster created meanwhile may be given the same ones. Restarted on a taken API port, the
+    cluster's clients talked to the other cluster's API server and failed on its certificate
+    ("signed by unknown authority"), a message that named neither port nor cause."""
+    taken = {name: port for name, port in saved_ports(target).items() if _listening(port)}
+    if taken:
+        listed = ", ".join(f"{port} ({name.removesuffix('Port')})" for name, port in sorted(taken.items()))
+        raise ClusterError(
+            f"cluster {target.name} is stopped, and ports it was created with are now in use by "
+            f"another process (another local cluster?): {listed}. Stop that one first, or "
+            f"recreate this one on free ports with `storeplane cluster down --name {target.name}`."
+        )
+
+
+def _listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait_ready(target: Cluster, *, nodes: int, timeout: float = READY_TIMEOUT_SECONDS) -> None:

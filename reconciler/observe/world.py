@@ -2,8 +2,8 @@
 turned into a status from a closed set with a reason.
 
 Fed by the Kubernetes API (Helm's release records included, `cluster.release_records`); feeds
-`decide`. It never changes anything, and an
-unreachable cluster is an observation too (`World.unreachable`), not an exception.
+`decide`. It never changes anything, and an unreachable cluster is an observation too
+(`World.unreachable`), not an exception.
 """
 
 from __future__ import annotations

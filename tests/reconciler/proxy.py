@@ -39,14 +39,15 @@ class ApiProxy:
             return
         self.connections.update({writer, up_writer})
         try:
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            await asyncio.gather(relay(reader, up_writer), relay(up_reader, writer))
         finally:
             self.connections.difference_update({writer, up_writer})
             for w in (writer, up_writer):
                 w.close()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copies `reader` to `writer` until either side ends, then closes `writer`."""
     with contextlib.suppress(OSError, asyncio.IncompleteReadError):
         while data := await reader.read(65536):
             writer.write(data)

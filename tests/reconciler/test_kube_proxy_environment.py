@@ -5,17 +5,15 @@ request (aiohttp's `trust_env` read it, and `~/.netrc`, per request)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
-import yaml
 
 from reconciler.cluster.kube import KubeAccess, core
 from tests.fixtures.kube import KubeCluster
+from tests.reconciler.proxy import relay, upstream_of
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asyncio(loop_scope="session")]
 
@@ -48,15 +46,7 @@ class ConnectProxy:
         up_reader, up_writer = await asyncio.open_connection(host, int(port))
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
-
-
-async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(ConnectionError):
-        while data := await source.read(65536):
-            sink.write(data)
-            await sink.drain()
-    sink.close()
+        await asyncio.gather(relay(reader, up_writer), relay(up_reader, writer))
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -65,11 +55,6 @@ async def connect_proxy() -> AsyncIterator[ConnectProxy]:
     await proxy.open()
     yield proxy
     await proxy.close()
-
-
-def _api_address(cluster: KubeCluster) -> str:
-    server = yaml.safe_load(cluster.kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-    return urlsplit(server).netloc
 
 
 async def test_requests_go_through_the_proxy_the_environment_names(
@@ -83,7 +68,8 @@ async def test_requests_go_through_the_proxy_the_environment_names(
         monkeypatch.delenv("https_proxy")  # read at connect: a later change is not seen
         assert await kube.get(core("default")) is not None
         assert await kube.get(core("kube-system")) is not None
-    assert connect_proxy.targets == [_api_address(kube_cluster)]  # one kept-alive tunnel
+    host, port = upstream_of(kube_cluster.kubeconfig)
+    assert connect_proxy.targets == [f"{host}:{port}"]  # one kept-alive tunnel
 
 
 async def test_no_proxy_bypasses_it(

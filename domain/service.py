@@ -27,6 +27,7 @@ from domain.errors import (
     StorageUnavailable,
     StoreNotFound,
 )
+from domain.fence import Fence
 from domain.name_reservation import NameReservation, reservation_id
 from domain.store import Store, store_id_for
 
@@ -78,7 +79,7 @@ class StoreService(Application[UUID]):
         plan: str,
         idempotency_key: str | None,
         stamp: Stamp,
-        fence: object | None = None,
+        fence: Fence | None = None,
     ) -> Store:
         """Records a new store. `fence` is checked in the append's own transaction (the API's
         quota, `graphql_api.quota.QuotaFence`); a repeated keyed request is answered with its
@@ -111,7 +112,7 @@ class StoreService(Application[UUID]):
         # store gets the same id; an unkeyed one a new one, its first never having been stored).
         return self._create_carefully(request(), idempotency_key, fence)
 
-    def _create_carefully(self, store: Store, idempotency_key: str | None, fence: object | None) -> Store:
+    def _create_carefully(self, store: Store, idempotency_key: str | None, fence: Fence | None) -> Store:
         """A create whose key or name was seen before: the repeated request's store, or the name
         reclaimed from a deleted store, or `NameTaken`."""
         if idempotency_key:
@@ -167,7 +168,7 @@ class StoreService(Application[UUID]):
         *,
         tenant: str | None = None,
         expected_version: int | None = None,
-        fence: object | None = None,
+        fence: Fence | None = None,
     ) -> Store:
         """Applies one command to the current store and saves what it recorded, or raises.
 
@@ -184,7 +185,7 @@ class StoreService(Application[UUID]):
 
     def finish_deletion(
         self, store_id: UUID, *, stamp: Stamp,
-        expected_version: int | None = None, fence: object | None = None,
+        expected_version: int | None = None, fence: Fence | None = None,
     ) -> Store:
         """Records the store as deleted and frees its name, in one atomic write."""
         store = self.get_store(store_id)
@@ -255,13 +256,13 @@ class StoreService(Application[UUID]):
         reservation.claim(store_id)
         return reservation
 
-    def _save_store(self, store: Store, *others: NameReservation | None, fence: object | None = None) -> None:
+    def _save_store(self, store: Store, *others: NameReservation | None, fence: Fence | None = None) -> None:
         try:
             self._save(store, *others, fence=fence)
         except IntegrityError:
             raise ConcurrentModification(store.id) from None
 
-    def _save(self, *aggregates: Store | NameReservation | None, fence: object | None = None) -> None:
+    def _save(self, *aggregates: Store | NameReservation | None, fence: Fence | None = None) -> None:
         """Appends, exactly once (the recorder retries and recognises a landed commit); an append
         still in doubt once the recorder gives up is `StorageUnavailable`."""
         try:

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+from domain.fence import Fence
 
 ATTEMPTS = 8
 FIRST_WAIT_SECONDS = 0.1
@@ -36,13 +38,6 @@ MAX_WAIT_SECONDS = 2.0
 APPEND_TRANSACTION_TIMEOUT_MS = 15_000
 _BOUNDED = SQL("SET LOCAL transaction_timeout = " + str(APPEND_TRANSACTION_TIMEOUT_MS))
 TRANSACTION_TIMEOUT_SINCE = 170000  # PostgreSQL 17 added transaction_timeout
-
-
-class Fence(Protocol):
-    """A condition the append's own transaction checks first (e.g. `reconciler.fence.LeaseFence`);
-    `verify` raises to refuse the append, which then rolls back."""
-
-    def verify(self, cursor: Any) -> None: ...
 
 
 class ExactlyOnceRecorder(PostgresApplicationRecorder):

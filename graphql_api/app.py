@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -289,5 +289,25 @@ def create_app(services: ApiServices, dashboard: Path | None = DASHBOARD_DIST) -
         log.warning("no dashboard at %s (build it with web/scripts/build.sh); serving the API only",
                     dashboard)
     app = Starlette(routes=routes)
+    http = SecurityHeaders(BodySizeLimit(app, max_bytes=services.config.max_body_bytes))
     # RawSend outermost: live pushes write to uvicorn's own socket (live/direct_socket.py).
-    return RawSend(SecurityHeaders(BodySizeLimit(app, max_bytes=services.config.max_body_bytes)))
+    return RawSend(LiveSocketsFirst(graphql, http))
+
+
+class LiveSocketsFirst:
+    """Hands `/graphql` websockets to the GraphQL app itself, everything else to `app`.
+
+    A websocket's ASGI call lasts as long as the socket, and each layer it passes keeps its
+    coroutine frame (and Starlette's exception middleware a wrapped `send`) for all that time: about
+    4 KiB per idle subscription through Starlette, its router and our two HTTP-only middlewares,
+    which pass websockets through unchanged anyway. Strawberry's app handles a websocket scope on
+    its own; another websocket path still reaches Starlette, which refuses it."""
+
+    def __init__(self, graphql: ASGIApp, app: ASGIApp) -> None:
+        self.graphql = graphql
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            return await self.graphql(scope, receive, send)
+        return await self.app(scope, receive, send)

@@ -26,6 +26,7 @@ from graphql_api.context import ApiServices
 from graphql_api.credentials import CredentialsSource
 from graphql_api.live.broadcaster import Broadcaster
 from graphql_api.live.collector import tune_for_live_sockets
+from graphql_api.live.socket_protocol import LeanWebSocketProtocol
 from graphql_api.metrics import ApiMetrics
 from graphql_api.quota import StoreQuota
 from graphql_api.ratelimit import SharedRateLimiter
@@ -105,7 +106,9 @@ class ApiServer:
             # Pushes are small and the same text goes to many sockets: compressing each copy with its
             # socket's own deflate context cost more CPU per delivery than it saved in bytes.
             ws_per_message_deflate=False,
-            ws="websockets-sansio",  # the one whose sockets live pushes write to directly (live/push.py)
+            # uvicorn's websockets-sansio protocol (the one live pushes write to directly, live/push.py),
+            # keeping less for each open socket (live/socket_protocol.py).
+            ws=LeanWebSocketProtocol,
         )
         server = _Server(config)
         if self.tune_collector:

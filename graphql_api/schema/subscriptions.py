@@ -10,9 +10,8 @@ what a batch holds for it, on either path.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import AsyncGenerator, AsyncIterator, Hashable
+from collections.abc import AsyncGenerator, Hashable
 from uuid import UUID
 
 import strawberry
@@ -102,17 +101,26 @@ def _pusher(context: ApiContext, feed: Feed) -> DirectPush | None:
     )
 
 
-@contextlib.asynccontextmanager
-async def _live(context: ApiContext, topic: Topic) -> AsyncIterator[LiveSubscription]:
-    metrics = context.services.metrics
-    async with context.services.broadcaster.subscribe(
-        topic, on_drop=context.close_connection
-    ) as subscription:
-        metrics.subscriptions.inc()
-        try:
-            yield subscription
-        finally:
-            metrics.subscriptions.dec()
+class _Live:
+    """The broadcaster's subscription for a resolver's block, counted in the metrics while it lasts.
+
+    A class rather than an `asynccontextmanager` for the reason `Joined` gives: the block lasts as
+    long as the subscription."""
+
+    __slots__ = ("_joined", "_metrics")
+
+    def __init__(self, context: ApiContext, topic: Topic) -> None:
+        self._metrics = context.services.metrics
+        self._joined = context.services.broadcaster.subscribe(topic, on_drop=context.close_connection)
+
+    async def __aenter__(self) -> LiveSubscription:
+        subscription = await self._joined.__aenter__()
+        self._metrics.subscriptions.inc()
+        return subscription
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._metrics.subscriptions.dec()
+        await self._joined.__aexit__(*exc)
 
 
 @strawberry.type
@@ -127,7 +135,7 @@ class Subscription:
         context = info.context
         caller = context.caller()
         wanted = parse_store_id(id) if id is not None else None
-        async with _live(context, Topic(caller.scope, wanted)) as subscription:
+        async with _Live(context, Topic(caller.scope, wanted)) as subscription:
             # Read after joining: a change in between is then sent twice, never missed.
             if wanted is not None:
                 yield await visible_store(context, caller, wanted)
@@ -152,7 +160,7 @@ class Subscription:
         wanted = parse_store_id(store_id, "storeId") if store_id is not None else None
         if wanted is not None:
             await visible_store(context, caller, wanted)
-        async with _live(context, Topic(caller.scope, wanted)) as subscription:
+        async with _Live(context, Topic(caller.scope, wanted)) as subscription:
             last = subscription.start if after is None else after
             if after is not None:
                 async for event in _catch_up(context, caller, wanted, after):

@@ -172,6 +172,10 @@ class Joined:
         return self._subscription
 
     async def __aexit__(self, *_: object) -> None:
+        self.leave()
+
+    def leave(self) -> None:
+        """Ends the membership now (at the latest when the block ends); a second call does nothing."""
         if self._subscription is not None:
             self._broadcaster._leave(self._subscription)
             self._subscription = None

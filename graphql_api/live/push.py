@@ -12,10 +12,14 @@ and event, and each frame is built once per operation id too (clients number the
 alike), all memoised on the batch, which every subscriber it reaches shares.
 
 What stays strawberry's: subscribe, validation, the catch-up, the first result, errors, `complete`.
-A document that selects a field resolved by awaiting (one read from the database) is not pushed
-here at all; a result that still turns out to need awaiting is handed back (`Outcome.STRAWBERRY`):
-the subscription then queues that batch and every later one for its resolver, which yields them
-the ordinary way, in order.
+Once this path has a graphql-transport-ws subscription, its operation is parked
+(`graphql_api.live.operation`): strawberry's stream for it ends, and the operation lives on in its
+handler until the client completes it or the socket closes. A document that selects a field
+resolved by awaiting (one read from the database) is not pushed here at all; a result that still
+turns out to need awaiting is handed back (`Outcome.STRAWBERRY`): the subscription then queues
+that batch and every later one for its resolver, which yields them the ordinary way, in order, or,
+when the operation is parked and its resolver has returned, drops the subscriber (closed 4008
+with the way to resume, as a slow one is).
 """
 
 from __future__ import annotations

@@ -95,8 +95,8 @@ class Pusher(Protocol):
 
 
 class Subscription:
-    __slots__ = ("_backlog", "_max_batches", "_on_drop", "_pusher", "_waiter", "dropped", "start",
-                 "topic")
+    __slots__ = ("_backlog", "_max_batches", "_on_drop", "_parked", "_pusher", "_waiter", "dropped",
+                 "on_park", "start", "topic")
 
     def __init__(
         self, topic: Topic, *, max_batches: int, start: int, on_drop: DropCallback | None = None
@@ -109,6 +109,10 @@ class Subscription:
         self._backlog: list[Batch | _Dropped] = []  # oldest first; at most max_batches (+ the notice)
         self._waiter: asyncio.Future[None] | None = None  # the reader's, while the backlog is empty
         self._pusher: Pusher | None = None
+        self.on_park: Callable[[], bool] | None = None
+        """Asked once batches go to a pusher: True if the reader may stop now (`batches` returns),
+        the subscription living on without it (`graphql_api.live.operation`)."""
+        self._parked = False
 
     @property
     def pushing(self) -> bool:
@@ -130,6 +134,10 @@ class Subscription:
                 self.drop(self._too_slow())
                 return False
             self._pusher = None  # for good: this and every later batch go through the resolver
+            if self._parked:  # ... which has returned: the client must resubscribe to go on
+                self.drop("a live result needs the resolver this subscription no longer runs; "
+                          "resubscribe with storeEvents(after: <last sequence received>)")
+                return False
         if len(self._backlog) >= self._max_batches:
             self.drop(self._too_slow())
             return False
@@ -160,10 +168,15 @@ class Subscription:
 
         With `pusher`, batches go to it instead as soon as none is waiting here (so what the
         caller yields itself is sent first, and order holds); it may hand one back, and from
-        then on they all come here again."""
+        then on they all come here again. If `on_park` then agrees, the iteration ends instead
+        of waiting: the pusher gets every later batch, and one it hands back drops the
+        subscription (its reader is gone)."""
         while True:
             if pusher is not None and not self._backlog:
                 self._pusher, pusher = pusher, None
+                if self.on_park is not None and self.on_park():
+                    self._parked = True
+                    return  # the pusher has it all from here
             while not self._backlog:
                 self._waiter = asyncio.get_running_loop().create_future()
                 try:

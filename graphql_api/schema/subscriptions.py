@@ -20,6 +20,7 @@ from strawberry.types import Info
 from graphql_api.caller import Caller
 from graphql_api.context import ApiContext
 from graphql_api.errors import ApiError, Code
+from graphql_api.live.operation import CURRENT_OPERATION
 from graphql_api.live.push import DirectPush, Feed, direct_push
 from graphql_api.live.subscription import Batch, SubscriberDropped, Topic
 from graphql_api.live.subscription import Subscription as LiveSubscription
@@ -105,22 +106,35 @@ class _Live:
     """The broadcaster's subscription for a resolver's block, counted in the metrics while it lasts.
 
     A class rather than an `asynccontextmanager` for the reason `Joined` gives: the block lasts as
-    long as the subscription."""
+    long as the subscription. Or longer: once its results are pushed directly, a graphql-transport-ws
+    operation is parked (`graphql_api.live.operation`), the resolver returns, and the subscription
+    lives on until the operation ends."""
 
-    __slots__ = ("_joined", "_metrics")
+    __slots__ = ("_joined", "_metrics", "_parked")
 
     def __init__(self, context: ApiContext, topic: Topic) -> None:
         self._metrics = context.services.metrics
         self._joined = context.services.broadcaster.subscribe(topic, on_drop=context.close_connection)
+        self._parked = False
 
     async def __aenter__(self) -> LiveSubscription:
         subscription = await self._joined.__aenter__()
         self._metrics.subscriptions.inc()
+        subscription.on_park = self._park
         return subscription
 
-    async def __aexit__(self, *exc: object) -> None:
+    def _park(self) -> bool:
+        operation = CURRENT_OPERATION.get()
+        self._parked = operation is not None and operation.park(self._release)
+        return self._parked
+
+    def _release(self) -> None:
         self._metrics.subscriptions.dec()
-        await self._joined.__aexit__(*exc)
+        self._joined.leave()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if not self._parked:
+            self._release()
 
 
 @strawberry.type

@@ -98,3 +98,36 @@ async def test_a_batch_the_pusher_hands_back_goes_to_the_reader_and_so_do_the_re
     assert sequences([await asyncio.wait_for(waiting, 5), await anext(reader)]) == [5, 6]
     assert pusher.delivered == [5]
     assert not subscription.pushing
+
+
+async def test_a_parked_reader_stops_once_the_pusher_has_everything() -> None:
+    subscription = Subscription(TOPIC, max_batches=4, start=0)
+    subscription.offer(batch(1))
+    subscription.on_park = lambda: True
+    pusher = _Recorder(Outcome.SENT)
+    read = [b async for b in subscription.batches(pusher)]  # ends: parked once the backlog is read
+    assert sequences(read) == [1]
+    assert subscription.offer(batch(2))
+    assert pusher.delivered == [2]
+
+
+async def test_a_reader_that_may_not_park_waits_as_before() -> None:
+    subscription = Subscription(TOPIC, max_batches=4, start=0)
+    subscription.on_park = lambda: False
+    reader = subscription.batches(_Recorder(Outcome.SENT))
+    waiting = asyncio.create_task(anext(reader))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    assert subscription.pushing
+    waiting.cancel()
+
+
+async def test_a_batch_handed_back_to_a_parked_reader_drops_the_subscriber() -> None:
+    reasons: list[str] = []
+    subscription = Subscription(TOPIC, max_batches=4, start=0, on_drop=reasons.append)
+    subscription.on_park = lambda: True
+    assert [b async for b in subscription.batches(_Recorder(Outcome.STRAWBERRY))] == []
+    assert not subscription.offer(batch(3))  # nobody would read it: the client is told instead
+    assert subscription.dropped is not None
+    assert len(reasons) == 1
+    assert "resubscribe" in reasons[0]

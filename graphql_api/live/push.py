@@ -151,9 +151,15 @@ def direct_push(
     executor = SUBSCRIPTION_EXECUTOR.get()
     if operation is None or executor is None or not isinstance(request, WebSocket):
         return None
-    if selects_awaited_fields(executor):
-        return None
     socket = DirectSocket.of(request)
     if socket is None:
         return None
-    return DirectPush(socket, operation, executor, feed, metrics=metrics, max_behind=max_behind)
+    # The operation's task, which keeps its context, outlives this call once the operation is
+    # parked: the subscription's own executor must not stay reachable from it.
+    SUBSCRIPTION_EXECUTOR.set(None)
+    alike = executor.shared.pushing_executor(executor.share_key())
+    if alike is None:
+        if selects_awaited_fields(executor):
+            return None
+        alike = executor.shared.push_with(executor)
+    return DirectPush(socket, operation, alike, feed, metrics=metrics, max_behind=max_behind)

@@ -11,6 +11,7 @@ written once and the same text goes to each of their sockets. Without this, 1,00
 from __future__ import annotations
 
 import json
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from contextvars import ContextVar
@@ -41,6 +42,20 @@ class SharedResults:
         # while its entry lives.
         self._results: OrderedDict[tuple[Hashable, int], tuple[object, ExecutionResult]] = OrderedDict()
         self._encoded: OrderedDict[int, tuple[object, str | None]] = OrderedDict()
+        # One executor per share key for the subscriptions pushed directly (graphql_api.live.push):
+        # each result is executed once per key anyway, so the others' executors were held, one
+        # per socket (about 3 KiB each), only to go unused. Weak: it lives while one of them does.
+        self._executors: weakref.WeakValueDictionary[Hashable, SharedEventExecutor] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def pushing_executor(self, key: Hashable) -> SharedEventExecutor | None:
+        """The executor subscriptions of `key` push with, if one of them is live."""
+        return self._executors.get(key)
+
+    def push_with(self, executor: SharedEventExecutor) -> SharedEventExecutor:
+        """`executor`, or the one subscriptions of its share key already push with."""
+        return self._executors.setdefault(executor.share_key(), executor)
 
     def result(self, key: Hashable, payload: object) -> ExecutionResult | None:
         hit = self._results.get((key, id(payload)))

@@ -87,6 +87,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         if message["id"] in self.operations:
             self.live[message["id"]] = operation
 
+    def on_request_accepted(self) -> None:
+        """Starts no timer task of strawberry's for `connection_init`: the door's timer
+        (`graphql_api.app`, one `call_later` per socket, for both protocols) already closes a
+        socket that has not initialised in time (4408). Strawberry's task per socket duplicated it
+        and, once cancelled by the `connection_init`, kept its traceback, and with it the frames of
+        its sleep, for the socket's whole life (about 1 KiB, `bench.idle_memory`)."""
+
     def _parked(self, operation_id: object) -> bool:
         live = self.live.get(str(operation_id))
         return live is not None and live.parked

@@ -7,6 +7,7 @@ init timeout, a revoked token's subscriptions streaming on, unlimited sockets)."
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator, Callable
@@ -102,6 +103,20 @@ async def test_a_socket_that_never_sends_connection_init_is_closed(
     sessions_api: SessionsApi, protocol: str
 ) -> None:
     async with connect(sessions_api.api.ws_url, subprotocols=[protocol]) as ws:  # type: ignore[list-item]
+        assert await closed_with(ws) == 4408
+
+
+async def test_the_init_timeout_is_the_door_s_timer_not_a_task_per_socket(
+    sessions_api: SessionsApi,
+) -> None:
+    def timer_tasks() -> int:  # the server runs in this test's event loop
+        return sum(getattr(t.get_coro(), "__qualname__", "").endswith("connection_init_timeout")
+                   for t in asyncio.all_tasks())
+
+    protocols = ["graphql-transport-ws"]
+    async with connect(sessions_api.api.ws_url, subprotocols=protocols) as ws:  # type: ignore[list-item]
+        await ws.ping()  # answered once the socket is accepted, i.e. after the timer would start
+        assert timer_tasks() == 0
         assert await closed_with(ws) == 4408
 
 

@@ -7,13 +7,14 @@ Why a subclass: an idle subscription's socket lives for hours, and uvicorn's pro
 all that time, an `asyncio.Queue` of received messages (three deques and an `Event` with a fourth:
 3.3 KiB each, measured with tracemalloc), an `asyncio.Event` for write flow control (0.9 KiB), and
 the handshake's request and response with their headers, which nothing reads once the socket is
-accepted. The queue here is a list and the waiters of the moment, which is all one reader and
-non-blocking puts need; the flag is a bool and its waiters; the handshake is let go once accepted.
+accepted (the `websockets` parser keeps the request too). The queue here is a list and the waiters
+of the moment, which is all one reader and non-blocking puts need; the flag is a bool and its
+waiters; the handshake is let go, its request's headers emptied, once accepted.
 
 What it relies on of uvicorn (checked by `tests/api/test_socket_protocol.py` on the real server and
 by every websocket test): the protocol uses `queue.put_nowait`, `queue.get`, `queue.empty`,
 `writable.set`, `writable.clear` and `writable.wait`, and reads `request` and `response` only until
-`handshake_complete`.
+`handshake_complete`, having copied the request's headers into the ASGI scope.
 """
 
 from __future__ import annotations
@@ -102,5 +103,9 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         await super().send(message)
         if self.handshake_complete and getattr(self, "response", None) is not None:
             # Accepted (or refused): the handshake's request and response are not read again.
+            # The request is emptied, not only let go: the `websockets` parser that read it keeps
+            # it in its generator's frame for as long as it reads the socket's frames (the ASGI
+            # scope has its own copy of the headers).
+            self.request.headers.clear()
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]

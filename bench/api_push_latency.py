@@ -207,6 +207,12 @@ class Crowd:
                                f"{await self.process.wait()})")
         return answer
 
+    async def close(self) -> None:
+        """Ends the process (it closes its sockets when its stdin closes)."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        await self.process.wait()
+
     async def frames(self, path: Path) -> list[list[tuple[float, str]]]:
         """Every socket's frames; the process closes its sockets and ends."""
         await self.ask(f"dump {path}")

@@ -22,8 +22,6 @@ import collections
 import contextlib
 import gc
 import socket
-import subprocess
-import sys
 import tracemalloc
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,7 +29,8 @@ from typing import Any
 
 import uvicorn
 
-from bench.api_common import ROOT, fresh_database, machine
+from bench.api_common import fresh_database, machine
+from bench.api_push_latency import Crowd
 from graphql_api.config import ApiConfig
 from graphql_api.live.socket_protocol import LeanWebSocketProtocol
 from graphql_api.server import ApiServer, build_services
@@ -74,21 +73,14 @@ async def bare_socket_app(scope: Scope, receive: Receive, send: Send) -> None:
 
 @contextlib.asynccontextmanager
 async def crowd(port: int, token: str, count: int) -> AsyncIterator[None]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.lean_subscriber", "--port", str(port), "--token", token,
-        "--query", QUERY, "--count", str(count), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
-    assert process.stdin is not None
+    """`count` lean subscribers, in a process of their own, for as long as the block runs."""
+    subscribers = await Crowd.open(f"http://127.0.0.1:{port}", token, QUERY, count)
     try:
-        line = await asyncio.wait_for(process.stdout.readline(), 600)
-        if line.strip() != b"subscribed":
-            raise RuntimeError(f"the subscribers did not all connect: {line!r}")
+        if await subscribers.ask("") != "subscribed":
+            raise RuntimeError("the subscribers did not all connect")
         yield
     finally:
-        process.stdin.close()
-        await process.wait()
+        await subscribers.close()
 
 
 async def measured(sockets: Callable[[], contextlib.AbstractAsyncContextManager[None]]) -> Counter[str]:

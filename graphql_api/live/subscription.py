@@ -115,6 +115,11 @@ class Subscription:
         self._parked = False
 
     @property
+    def parked(self) -> bool:
+        """Whether its reader stopped for good, leaving every batch to the pusher (`on_park`)."""
+        return self._parked
+
+    @property
     def pushing(self) -> bool:
         """Whether batches go straight to the socket now (a `Pusher`) rather than to the resolver."""
         return self._pusher is not None

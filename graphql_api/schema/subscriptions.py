@@ -110,30 +110,29 @@ class _Live:
     operation is parked (`graphql_api.live.operation`), the resolver returns, and the subscription
     lives on until the operation ends."""
 
-    __slots__ = ("_joined", "_metrics", "_parked")
+    __slots__ = ("_joined", "_metrics", "_subscription")
 
     def __init__(self, context: ApiContext, topic: Topic) -> None:
         self._metrics = context.services.metrics
         self._joined = context.services.broadcaster.subscribe(topic, on_drop=context.close_connection)
-        self._parked = False
+        self._subscription: LiveSubscription | None = None
 
     async def __aenter__(self) -> LiveSubscription:
-        subscription = await self._joined.__aenter__()
+        self._subscription = subscription = await self._joined.__aenter__()
         self._metrics.subscriptions.inc()
         subscription.on_park = self._park
         return subscription
 
     def _park(self) -> bool:
         operation = CURRENT_OPERATION.get()
-        self._parked = operation is not None and operation.park(self._release)
-        return self._parked
+        return operation is not None and operation.park(self._release)
 
     def _release(self) -> None:
         self._metrics.subscriptions.dec()
         self._joined.leave()
 
     async def __aexit__(self, *exc: object) -> None:
-        if not self._parked:
+        if self._subscription is not None and not self._subscription.parked:
             self._release()
 
 

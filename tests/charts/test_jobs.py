@@ -4,7 +4,8 @@ A Job's pod template is immutable: an upgrade that changed it in place would fai
 chart rendered twice, when the values are the same, then the Job names are the same (an
 upgrade leaves the completed Job alone); when a value the Job's pod uses changes, then the
 name changes (Helm creates the new Job and deletes the old one). The reconciler finds these
-Jobs by the label storeplane.dev/setup-job=true.
+Jobs by the label storeplane.dev/setup-job=true. Medusa's migrations make the admin whole with
+the image's admin script, after the migrations, and the password comes only from the Secret.
 """
 
 from __future__ import annotations
@@ -78,3 +79,15 @@ def test_medusa_server_waits_for_the_mark_its_migrations_record(render: Render) 
     # Resizing the Job re-runs it, but the schema is the same: the server need not restart.
     assert _server_wait_mark(resized) == _server_wait_mark(docs)
     assert _server_wait_mark(new_image) != _server_wait_mark(docs)
+
+
+def test_medusa_migrations_make_the_admin_whole_with_the_password_on_no_command_line(render: Render) -> None:
+    job = next(d for d in render(Rendering("medusa")) if d["kind"] == "Job")
+    migrate = next(c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "migrate")
+    script = migrate["args"][0]
+    password = next(e for e in migrate["env"] if e["name"] == "ADMIN_PASSWORD")
+
+    assert script.index("medusa db:migrate") < script.index("medusa exec ./src/scripts/admin.js")
+    assert "ADMIN_PASSWORD" not in script
+    assert "medusa user" not in script
+    assert password["valueFrom"]["secretKeyRef"]["key"] == "admin-password"

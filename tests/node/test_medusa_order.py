@@ -7,7 +7,8 @@ GraphQL, then the reconciler provisions it on the real node and records READY on
 store's Store API answered with the publishable key its seed stored; the owner reveals the
 credentials; the store's URL answers from the host through the node's Traefik; a shopper with
 that key places an order through the Store API; the owner finds it through the Admin API;
-seeding again changes nothing; and deleting the store through the API removes everything,
+seeding again changes nothing; a migrations run after one cut off before the admin's login was
+created gives the admin its login back; and deleting the store through the API removes everything,
 volumes included. The shopper reaches the store through the API server's
 service proxy, the admin through a port-forward (the proxy drops Authorization headers). Prints
 the timings, per step, and the server's RSS.
@@ -29,7 +30,7 @@ from tests.e2e.server import Platform, build_dashboard
 from tests.fixtures.kube import KubeCluster
 from tests.node import ingress_client
 from tests.node.kube import Kubectl, eventually, port_forward
-from tests.node.medusa_shopper import admin_api, admin_order_ids, place_order
+from tests.node.medusa_shopper import StoreCallFailed, admin_api, admin_order_ids, place_order
 from tests.node.service_proxy import PortForward, ServiceProxy
 
 pytestmark = [pytest.mark.cluster, pytest.mark.node]
@@ -119,18 +120,47 @@ def _job_seconds(kubectl: Kubectl, component: str) -> float:
     return time.mktime(end) - time.mktime(start)
 
 
+def _run_once(kubectl: Kubectl, component: str, container: str, pod: str, script: str | None = None) -> str:
+    """Run one container of a setup Job's pod template as a pod of its own (with `script` as
+    its shell script instead of the chart's, if given), without the Job's ordering; its log."""
+    job = kubectl.json("job", "-l", f"app.kubernetes.io/component={component}")["items"][0]
+    spec = job["spec"]["template"]["spec"]
+    chosen = next(c for c in [*spec.get("initContainers", []), *spec["containers"]] if c["name"] == container)
+    if script is not None:
+        chosen = {**chosen, "args": [script]}
+    spec = {**spec, "initContainers": [], "containers": [chosen], "restartPolicy": "Never"}
+    kubectl.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": pod}, "spec": spec})
+    try:
+        kubectl.wait(f"pod/{pod}", "jsonpath={.status.phase}=Succeeded", timeout=300)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{kubectl.run('logs', pod, check=False)}") from error
+    return kubectl.run("logs", pod)
+
+
 def _seed_again(kubectl: Kubectl) -> None:
     """Run the seed container once more, without the chart's "already seeded" mark check."""
-    template = kubectl.json("job", "-l", "app.kubernetes.io/component=seed")["items"][0]["spec"]["template"]
-    spec = template["spec"]
-    seed = next(c for c in spec["initContainers"] if c["name"] == "seed")
-    spec = {**spec, "initContainers": [], "containers": [seed], "restartPolicy": "Never"}
-    kubectl.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "seed-again"}, "spec": spec})
-    phase = "jsonpath={.status.phase}=Succeeded"
+    _run_once(kubectl, "seed", "seed", "seed-again")
+
+
+def _cut_off_admin(kubectl: Kubectl, email: str) -> None:
+    """Leave the admin as a `medusa user` cut off after creating the user leaves it: the user is
+    there, its emailpass login is not."""
+    assert "'" not in email, email
+    sql = ("WITH gone AS (DELETE FROM provider_identity"
+           f" WHERE provider = 'emailpass' AND entity_id = '{email}' RETURNING auth_identity_id)"
+           " DELETE FROM auth_identity WHERE id IN (SELECT auth_identity_id FROM gone)")
+    log = _run_once(kubectl, "migrations", "record-migrations", "cut-off-admin",
+                    script=f'psql -v ON_ERROR_STOP=1 -c "{sql}"')
+    assert "DELETE 1" in log, log
+
+
+def _admin_login_status(admin: PortForward, email: str, password: str) -> str:
+    """"ok", or the failed login's answer ("HTTP 401: ...")."""
     try:
-        kubectl.wait("pod/seed-again", phase, timeout=300)
-    except AssertionError as error:
-        raise AssertionError(f"{error}\n{kubectl.run('logs', 'seed-again', check=False)}") from error
+        admin_api(admin, email, password)
+    except StoreCallFailed as failed:
+        return str(failed).partition(": ")[2]
+    return "ok"
 
 
 def _counts(proxy: PortForward, email: str, password: str) -> dict[str, int]:
@@ -193,10 +223,18 @@ def test_a_medusa_store_created_through_the_api_takes_an_order(
     email, password = revealed["adminUsername"], revealed["adminPassword"]
     with port_forward(kubectl, "svc/medusa") as base:
         admin = PortForward(base)
-        assert order in admin_order_ids(admin, email, password)
+        try:
+            assert order in admin_order_ids(admin, email, password)
+        except StoreCallFailed as error:
+            raise AssertionError(f"{error}\n{_diagnose(kubectl, platform)}") from error
         before = _counts(admin, email, password)
         _seed_again(kubectl)
         assert _counts(admin, email, password) == before
+        # A migrations run cut off between creating the admin and its login: the next run completes it.
+        _cut_off_admin(kubectl, email)
+        assert _admin_login_status(admin, email, password).startswith("HTTP 401")
+        _run_once(kubectl, "migrations", "migrate", "migrate-again")
+        assert _admin_login_status(admin, email, password) == "ok"
     numbers = {
         "create_to_ready_s": round(ready_after, 1),
         "create_to_order_s": round(ordered_after, 1),
@@ -211,7 +249,8 @@ def test_a_medusa_store_created_through_the_api_takes_an_order(
     pvs = _volumes(kubectl)
     paths = [pv["spec"]["hostPath"]["path"] for pv in pvs if "hostPath" in pv["spec"]]
     assert pvs, "the store had no volumes to remove"
-    kubectl.run("delete", "pod", "seed-again", "--ignore-not-found", timeout=60)
+    one_off = ("seed-again", "cut-off-admin", "migrate-again")
+    kubectl.run("delete", "pod", *one_off, "--ignore-not-found", timeout=60)
     _graphql(platform, token, DELETE, {"id": store_id})
     _until_status(platform, token, store_id, {"DELETED"}, kubectl, 600)
     try:

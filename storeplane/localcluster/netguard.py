@@ -121,12 +121,33 @@ def cleanup() -> list[str]:
 
 
 def snapshot() -> list[str]:
-    """Every table's rules and chains without counters, for before/after comparisons."""
+    """What every table holds that affects traffic, without counters, for before/after
+    comparisons: each rule, each user chain, each built-in chain whose policy is not ACCEPT.
+
+    A table that holds none of these is left out, like a table that does not exist: iptables-nft
+    creates a table (its nf_tables table with the built-in chains, ACCEPT) the first time any
+    command names it, here kube-proxy's and kubelet's IPv6 ones, and deleting its rules and chains
+    leaves it so, empty. On a machine where the node started first, ``ip6tables-save`` lists
+    `*filter`, `*nat` and `*mangle` afterwards with nothing in them, and that is no rule left behind.
+    """
     lines = []
     for tool in ("iptables-save", "ip6tables-save"):
         dump = subprocess.run([tool], capture_output=True, text=True, check=False).stdout
-        for line in dump.splitlines():
-            if line.startswith("#"):
-                continue
-            lines.append(f"{tool}: {line.split(' [')[0] if line.startswith(':') else line}")
+        lines.extend(traffic_lines(tool, dump))
+    return lines
+
+
+def traffic_lines(tool: str, dump: str) -> list[str]:
+    """`snapshot`'s lines of one ``*tables-save`` dump, each named by tool and table."""
+    lines = []
+    table = ""
+    for line in dump.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+        elif line.startswith(":"):
+            chain, policy = line[1:].split()[:2]
+            if policy != "ACCEPT":  # "-" for a user chain
+                lines.append(f"{tool} {table}: :{chain} {policy}")
+        elif line.startswith("-"):
+            lines.append(f"{tool} {table}: {line}")
     return lines

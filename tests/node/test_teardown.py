@@ -2,7 +2,7 @@
 
 Fed by the session cluster's real node and the host snapshot the fixture took before the
 node started; stops the node, compares a fresh snapshot with that one, then starts the
-node again so that later tests still have it.
+node again, whether or not the comparison held, so that later tests still have it.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ def test_down_leaves_nothing_behind_and_up_works_again(kubectl: Kubectl, real_no
     target = runtime.cluster(real_node.name, bin_dir=real_node.bin_dir)
 
     node.down(target)
-    after = traces.snapshot()
-
-    assert traces.left_behind(before, after) == {}
-    assert after["sysctls"] == before["sysctls"]
-    assert after["iptables"] == before["iptables"]
-    node.up(target)  # the rest of the session keeps its real node
+    try:
+        after = traces.snapshot()
+        assert traces.left_behind(before, after) == {}
+        assert after["sysctls"] == before["sysctls"]
+        assert after["iptables"] == before["iptables"]
+    finally:
+        node.up(target)  # the rest of the session keeps its real node, whatever was found

@@ -47,6 +47,7 @@ import asyncpg
 from bench.cpu_time import cpu_seconds, postgres_pids
 from domain.catalog import Engine
 from domain.service import StoreService
+from projections.moves import ReadModelMoves
 from projections.runner import ProjectionRunner
 from reconciler.cluster.charts import ChartRef, ChartSource
 from reconciler.cluster.helm import Helm
@@ -231,11 +232,14 @@ class MachineCpu:
         return f"{total:.0f} in {wall:.0f} s of wall ({total / wall:.2f} cores): {shown}"
 
 
-def storeplane(settings: ReconcilerSettings, *, pool: asyncpg.Pool, service: StoreService) -> Designer:
+def storeplane(
+    settings: ReconcilerSettings, *, pool: asyncpg.Pool, service: StoreService, moves: ReadModelMoves
+) -> Designer:
+    """As `storeplane up` runs it: beside the projection runner, which wakes it through `moves`."""
     def design(cluster: runtime.Cluster) -> Design:
         return lambda stop: run_reconciler(
             stop, pool=pool, service=service, kube_config=KubeAccess(cluster.kubeconfig),
-            settings=replace(settings, helm_binary=str(cluster.bin_dir / "helm")),
+            settings=replace(settings, helm_binary=str(cluster.bin_dir / "helm")), moves=moves,
         )
 
     return design
@@ -260,7 +264,9 @@ async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
     pool = await create_pool(url, max_size=48)
     service = open_service(url)
     projection_stop = asyncio.Event()
-    projection = asyncio.create_task(ProjectionRunner(pool).run(projection_stop, poll_interval=1.0))
+    moves = ReadModelMoves()
+    runner = ProjectionRunner(pool, moves=moves)
+    projection = asyncio.create_task(runner.run(projection_stop, poll_interval=1.0))
     base = ReconcilerSettings(
         charts=charts(present=True), resync_interval=timedelta(hours=1), helm_home=home,
         helm_timeout=timedelta(minutes=5),
@@ -268,7 +274,8 @@ async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
     probe = replace(base, charts=charts(present=False), concurrency=args.probe_concurrency)
     deps = {"pool": pool, "service": service}
     try:
-        reaction = [(f"storeplane, concurrency {args.probe_concurrency}", storeplane(probe, **deps))]
+        probing = storeplane(probe, **deps, moves=moves)
+        reaction = [(f"storeplane, concurrency {args.probe_concurrency}", probing)]
         if not args.skip_original:
             reaction.append((ORIGINAL, original(probe, **deps)))
         if args.probes:
@@ -286,7 +293,7 @@ async def bench(args: argparse.Namespace, url: str, home: Path) -> None:
             return
         print(f"throughput, {args.stores} stores created at once → READY:", flush=True)
         runs = [
-            (f"storeplane, concurrency {c}", storeplane(replace(base, concurrency=c), **deps))
+            (f"storeplane, concurrency {c}", storeplane(replace(base, concurrency=c), **deps, moves=moves))
             for c in args.concurrency
         ]
         if not args.skip_original:

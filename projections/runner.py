@@ -3,7 +3,8 @@
 Fed by the events table, through a `postgres.follower.Follower` on eventsourcing's NOTIFY (with a
 periodic poll as a safety net, and reconnection after a database restart); feeds the read-model
 tables and, after each batch, a NOTIFY on `storeplane_read_model` carrying the new position, which
-the API's subscriptions and the reconciler wake on. Each batch and its tracking position commit in
+the API's subscriptions and the reconciler wake on (a reconciler in this process is told
+directly, sooner: `projections.moves`). Each batch and its tracking position commit in
 one transaction, so every event is applied exactly once, across restarts and with several runners.
 
 An event the read model cannot hold (PostgreSQL refuses its content — a NUL in a name — or it does
@@ -38,6 +39,7 @@ from postgres.errors import DATA_ERRORS
 from postgres.follower import Follower
 from projections.decoding import EventDecoder
 from projections.event_feed import FeedRow, feed_row
+from projections.moves import ReadModelMoves
 from projections.postgres_view import Connection, PostgresView
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA, STORES_PROJECTION
 from projections.store_view import StoreRow, apply, created
@@ -61,8 +63,11 @@ class ProjectionRunner:
         events_table: str = f"public.{EVENTS_TABLE}",
         batch_size: int = 1000,
         notify: bool = True,
+        moves: ReadModelMoves | None = None,
     ) -> None:
         self.pool = pool
+        self.moves = moves
+        """Told after each committed batch, for readers in this process (`projections.moves`)."""
         self.view = PostgresView(schema)
         self.events_table = events_table
         self.batch_size = batch_size
@@ -73,8 +78,12 @@ class ProjectionRunner:
 
     async def apply_next_batch(self) -> int:
         """Applies up to one batch of new events in one transaction; returns how many it read."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            return await self._apply_batch(conn)
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                applied = await self._apply_batch(conn)
+            if applied and self.moves is not None:
+                self.moves.moved()
+            return applied
 
     async def catch_up(self) -> int:
         total = 0

@@ -1,8 +1,9 @@
 """The reconciler's main loop: wake, claim stores that need work, run a bounded number of workers.
 
-Fed by the projection's NOTIFY on `storeplane_read_model` (sub-second reaction), a periodic poll
-as a safety net, and the worker verdicts' own timers (retry_at, waits, drift resyncs); feeds each
-claimed store to a `Worker`. Leases are renewed while work runs; a lease lost (or a database out
+Fed by the projection's NOTIFY on `storeplane_read_model` (sub-second reaction; sooner, through
+`projections.moves`, when the projection runs in this process), a periodic poll as a safety net,
+and the worker verdicts' own timers (retry_at, waits, drift resyncs); feeds each claimed store to
+a `Worker`. Leases are renewed while work runs; a lease lost (or a database out
 of reach for too long) cancels its work, and stopping hands every store back.
 """
 
@@ -26,6 +27,7 @@ import asyncpg
 from domain.store import StoreStatus
 from postgres.errors import DATABASE_ERRORS
 from postgres.follower import Follower, first_of
+from projections.moves import ReadModelMoves
 from projections.schema import READ_MODEL_CHANNEL, READ_MODEL_SCHEMA
 from reconciler.backoff import retry_delay
 from reconciler.fence import StaleLease
@@ -46,9 +48,12 @@ def holder_name() -> str:
 
 class Dispatcher:
     def __init__(
-        self, *, pool: asyncpg.Pool, worker: Worker, settings: ReconcilerSettings, holder: str | None = None
+        self, *, pool: asyncpg.Pool, worker: Worker, settings: ReconcilerSettings, holder: str | None = None,
+        moves: ReadModelMoves | None = None,
     ) -> None:
         self.pool = pool
+        self.moves = moves
+        """This process's projection runner's signal, if it runs one: it wakes the loop sooner."""
         self.worker = worker
         self.settings = settings
         self.leases = Leases(pool, holder=holder or holder_name(), ttl=settings.lease_ttl)
@@ -68,14 +73,15 @@ class Dispatcher:
             _in_background(self._listen_forever(), "listen read model"),
             _in_background(self._renew_forever(), "lease renewal"),
         ):
-            try:
-                while not stop.is_set():
-                    self.wake.clear()
-                    await self._fill()
-                    await self._preempt_deleted()
-                    await self._sleep(stop)
-            finally:
-                await self._drain()
+            with self.moves.listening(self.wake.set) if self.moves else contextlib.nullcontext():
+                try:
+                    while not stop.is_set():
+                        self.wake.clear()
+                        await self._fill()
+                        await self._preempt_deleted()
+                        await self._sleep(stop)
+                finally:
+                    await self._drain()
         log.info("reconciler %s stopped", self.leases.holder)
 
     async def _fill(self) -> None:

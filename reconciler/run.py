@@ -11,6 +11,7 @@ import asyncio
 import asyncpg
 
 from domain.service import StoreService
+from projections.moves import ReadModelMoves
 from reconciler.cluster.helm import Helm
 from reconciler.cluster.kube import KubeAccess
 from reconciler.context import Cluster
@@ -29,7 +30,9 @@ async def run_reconciler(
     settings: ReconcilerSettings,
     kube_config: KubeAccess,
     holder: str | None = None,
+    moves: ReadModelMoves | None = None,
 ) -> None:
+    """`moves`: the signal of a projection runner in this process, which wakes the dispatcher sooner."""
     await ensure_schema(pool)
     helm = Helm(binary=settings.helm_binary, kubeconfig=kube_config.kubeconfig, home=settings.helm_home)
     records = StoreRecords(service, threads=settings.concurrency + 2)
@@ -39,6 +42,8 @@ async def run_reconciler(
                 records=records, cluster=Cluster(kube=kube, helm=helm), settings=settings,
                 plans=service.plans, pool=pool,
             )
-            await Dispatcher(pool=pool, worker=worker, settings=settings, holder=holder).run(stop)
+            await Dispatcher(
+                pool=pool, worker=worker, settings=settings, holder=holder, moves=moves
+            ).run(stop)
     finally:
         records.close()

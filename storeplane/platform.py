@@ -32,6 +32,7 @@ from graphql_api.config import ApiConfig
 from graphql_api.server import ApiServer, build_services
 from graphql_api.tokens import ensure_schema as ensure_token_schema
 from postgres.locks import LockKey
+from projections.moves import ReadModelMoves
 from projections.runner import ProjectionRunner
 from reconciler.cluster.charts import LOCAL_PROFILE, REAL_NODE_PROFILE, REPO_CHARTS_DIR, ChartSource
 from reconciler.cluster.credentials import KubeCredentialsSource
@@ -157,8 +158,9 @@ async def root_tasks(
     `request_pool`: the API's pool for its requests' statements (`build_services`)."""
     tasks: dict[str, RootTask] = {}
     url = runtime.database_url
+    moves = ReadModelMoves()  # the projection runner below tells the reconciler below directly
     if components.projections:
-        runner = ProjectionRunner(pool).run
+        runner = ProjectionRunner(pool, moves=moves).run
         tasks["projections"] = exclusive(url, LockKey.PROJECTIONS_LEADER, runner, name="projections")
     if components.audit_chain:
         signed = await signed_checkpoint_file(pool, runtime.settings.data_dir)
@@ -184,16 +186,19 @@ async def root_tasks(
                 index, database_url=url, host=options.host, port=options.port, dev=options.dev
             )
     if components.reconciler is not None:
-        tasks["reconciler"] = _reconciler_task(runtime, pool, components.reconciler)
+        tasks["reconciler"] = _reconciler_task(runtime, pool, components.reconciler, moves)
     return tasks
 
 
-def _reconciler_task(runtime: Runtime, pool: asyncpg.Pool, options: ReconcilerOptions) -> RootTask:
+def _reconciler_task(
+    runtime: Runtime, pool: asyncpg.Pool, options: ReconcilerOptions, moves: ReadModelMoves
+) -> RootTask:
     settings = reconciler_settings(runtime, options)
 
     async def run(stop: asyncio.Event) -> None:
         await run_reconciler(
-            stop, pool=pool, service=runtime.service, settings=settings, kube_config=options.cluster.access
+            stop, pool=pool, service=runtime.service, settings=settings, kube_config=options.cluster.access,
+            moves=moves,
         )
 
     return run

@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.catalog import Engine
+from projections.moves import ReadModelMoves
 from projections.queries import ReadModel
 from projections.store_view import StoreRow
 from reconciler.cluster.charts import ChartRef, ChartSource
@@ -63,16 +64,18 @@ def fast_settings(
 
 @contextlib.asynccontextmanager
 async def reconciler(
-    database_url: str, settings: ReconcilerSettings, kubeconfig: Path, *, holder: str | None = None
+    database_url: str, settings: ReconcilerSettings, kubeconfig: Path, *, holder: str | None = None,
+    moves: ReadModelMoves | None = None,
 ) -> AsyncIterator[asyncio.Task[None]]:
-    """An independent reconciler instance in this process: its own pool and service."""
+    """An independent reconciler instance in this process: its own pool and service (and woken by
+    `moves`, when given, as `storeplane up` wakes it beside its projection runner)."""
     pool = await create_pool(database_url, max_size=4)
     service = open_service(database_url)
     stop = asyncio.Event()
     task = asyncio.create_task(
         run_reconciler(
             stop, pool=pool, service=service, settings=settings, kube_config=KubeAccess(kubeconfig),
-            holder=holder,
+            holder=holder, moves=moves,
         )
     )
     try:

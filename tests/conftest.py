@@ -65,6 +65,22 @@ def private_database_url(postgres_server: LocalPostgres | None) -> str:
     return _fresh_database(postgres_server)
 
 
+@pytest_asyncio.fixture(loop_scope="session")
+async def own_pool(private_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on this test's own database, which no other test (nor any running projection) touches."""
+    pool = await create_pool(private_database_url, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def own_service(private_database_url: str) -> Iterator[StoreService]:
+    """The application service on this test's own database."""
+    service = open_service(private_database_url)
+    yield service
+    service.close()
+
+
 @pytest.fixture(scope="session")
 def service(database_url: str) -> Iterator[StoreService]:
     app = open_service(database_url)

@@ -4,13 +4,11 @@ with the append (a competing claim waits for the append's transaction)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import psycopg
 import pytest
-import pytest_asyncio
 
 from domain.actors import Stamp
 from domain.errors import ConcurrentModification
@@ -22,24 +20,9 @@ from reconciler.leases import Leases
 from reconciler.records import StoreRecords
 from reconciler.schema import LEASES
 from reconciler.snapshot import StoreSnapshot
-from storeplane.database import create_pool, open_service
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 TTL = timedelta(seconds=30)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def own_pool(private_database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(private_database_url, max_size=4)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-def own_service(private_database_url: str) -> Iterator[StoreService]:
-    service = open_service(private_database_url)
-    yield service
-    service.close()
 
 
 def start(store: Store, stamp: Stamp) -> None:

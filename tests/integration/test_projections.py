@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
-import pytest_asyncio
 
 from domain.actors import Stamp
 from domain.service import StoreService
@@ -24,21 +22,6 @@ from storeplane.local_postgres import LocalPostgres
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SYSTEM = "system:reconciler"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def own_pool(private_database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    """A pool on a database no other test (nor any running projection) touches."""
-    pool = await create_pool(private_database_url, max_size=4)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-def own_service(private_database_url: str) -> Iterator[StoreService]:
-    service = open_service(private_database_url)
-    yield service
-    service.close()
 
 
 def make_history(service: StoreService, tenant: str, count: int) -> list[Store]:

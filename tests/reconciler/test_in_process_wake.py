@@ -10,39 +10,22 @@ claim, and after the first store's work ended (which also wakes it).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
 import asyncpg
 import pytest
-import pytest_asyncio
 
 from domain.actors import Stamp, tenant_actor
 from domain.service import StoreService
 from projections.moves import ReadModelMoves
 from projections.queries import ReadModel
 from projections.runner import ProjectionRunner
-from storeplane.database import create_pool, open_service
 from tests.fixtures.kube import KubeCluster
 from tests.reconciler.harness import fast_settings, mini_charts, reconciler, status_is, unique_name, wait_for
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asyncio(loop_scope="session")]
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def own_pool(private_database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(private_database_url, max_size=4)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-def own_service(private_database_url: str) -> Iterator[StoreService]:
-    service = open_service(private_database_url)
-    yield service
-    service.close()
 
 
 async def test_the_projection_in_the_same_process_wakes_the_reconciler_without_a_notify(

@@ -4,9 +4,9 @@ Fed by `ProjectionRunner` after each batch it committed; feeds the callbacks lis
 reconciler's dispatcher when `storeplane up` runs it beside the projection. The runner's NOTIFY on
 `storeplane_read_model` stays what every process wakes on (and the only signal across processes);
 this one only arrives sooner. A NOTIFY goes to the server and comes back on another connection,
-through the follower's wake-up, before the dispatcher's loop runs: about 6 ms of a store's 25 ms
-median reaction (bench/RESULTS.md, fourth round). Callbacks run inside the runner's task, so they
-only set flags.
+and through the follower's wake-up, before the dispatcher's loop runs (6.4 ms median in the fourth
+round's breakdown). Measured in the sixth round (bench/RESULTS.md): a few ms off the median
+reaction; the tail is set elsewhere. Callbacks run inside the runner's task, so they only set flags.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Fed by the projection's NOTIFY on `storeplane_read_model` (sub-second reaction; sooner, through
 `projections.moves`, when the projection runs in this process), a periodic poll as a safety net,
 and the worker verdicts' own timers (retry_at, waits, drift resyncs); feeds each claimed store to
-a `Worker`. Leases are renewed while work runs; a lease lost (or a database out
-of reach for too long) cancels its work, and stopping hands every store back.
+a `Worker`. Leases are renewed while work runs; a lease lost (or a database out of reach for too
+long) cancels its work, and stopping hands every store back.
 """
 
 from __future__ import annotations

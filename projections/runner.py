@@ -66,7 +66,7 @@ class ProjectionRunner:
         moves: ReadModelMoves | None = None,
     ) -> None:
         self.pool = pool
-        self.moves = moves
+        self.moves = moves or ReadModelMoves()
         """Told after each committed batch, for readers in this process (`projections.moves`)."""
         self.view = PostgresView(schema)
         self.events_table = events_table
@@ -81,7 +81,7 @@ class ProjectionRunner:
         async with self.pool.acquire() as conn:
             async with conn.transaction():
                 applied = await self._apply_batch(conn)
-            if applied and self.moves is not None:
+            if applied:
                 self.moves.moved()
             return applied
 

@@ -52,7 +52,7 @@ class Dispatcher:
         moves: ReadModelMoves | None = None,
     ) -> None:
         self.pool = pool
-        self.moves = moves
+        self.moves = moves or ReadModelMoves()
         """This process's projection runner's signal, if it runs one: it wakes the loop sooner."""
         self.worker = worker
         self.settings = settings
@@ -73,7 +73,7 @@ class Dispatcher:
             _in_background(self._listen_forever(), "listen read model"),
             _in_background(self._renew_forever(), "lease renewal"),
         ):
-            with self.moves.listening(self.wake.set) if self.moves else contextlib.nullcontext():
+            with self.moves.listening(self.wake.set):
                 try:
                     while not stop.is_set():
                         self.wake.clear()

@@ -14,6 +14,15 @@ we look whether exactly our events — same id, version, topic and bytes, the by
 event's own timestamp — are stored; if so, the append happened and we return as if the reply had
 arrived. The conflicting insert of a retry waits on the event table's lock held by an in-flight
 commit, so a commit still finishing on the old connection is seen, not missed.
+
+Why not the library's insert itself: it sends the table lock and the INSERT, waits for their
+results, and only then sends COMMIT, so the events table's EXCLUSIVE lock, which every append
+queues for, is held across a round trip and across this thread's wait for the GIL (the API's
+event loop and the reconciler's share the process). Here the lock, the NOTIFY, the INSERT and the
+COMMIT go to the server as one simple-protocol message: the lock is taken and released inside the
+server, and a client that stops mid-send never holds it, since nothing runs before the whole
+message has arrived. The fence, whose result the client must read, goes first, in its own
+pipelined round trip, before the lock is asked for.
 """
 
 from __future__ import annotations
@@ -24,9 +33,9 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import Cursor
+from psycopg import ClientCursor, Connection, pq
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from domain.fence import Fence
 
@@ -50,8 +59,7 @@ class ExactlyOnceRecorder(PostgresApplicationRecorder):
             try:
                 if in_doubt and (landed := self._landed(stored_events)) is not None:
                     return landed
-                inserted: Sequence[int] | None = _insert_once(self, stored_events, **kwargs)
-                return inserted
+                return self._append(stored_events, **kwargs)
             except (InterfaceError, OperationalError):
                 in_doubt = True
                 if attempt == ATTEMPTS:
@@ -67,25 +75,67 @@ class ExactlyOnceRecorder(PostgresApplicationRecorder):
             wait = min(wait * 2, MAX_WAIT_SECONDS)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        """Runs first in the append's transaction: bounds it, then checks the fence.
-
-        Why the bound: eventsourcing sends the append as a pipeline, and a process that stops
-        (SIGSTOP, a frozen VM) after sending the INSERT but before the pipeline's Sync leaves its
-        backend waiting for input in the middle of the transaction, which PostgreSQL does not count
-        as "idle in transaction", so `idle_in_transaction_session_timeout` never ends it: it kept
-        the events table's EXCLUSIVE lock, the audit chain's row and the lease's row until the
-        process woke, and every other append and lease claim waited (fault scenario 3 caught it
-        once in a full run). `transaction_timeout` (PostgreSQL 17+) ends it whatever its state; on
-        an older server the gap remains."""
-        if curs.connection.info.server_version >= TRANSACTION_TIMEOUT_SINCE:
-            curs.execute(_BOUNDED)
+    def _append(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        """One attempt: the opening (and the fence, when there is one) in one pipelined round
+        trip, then the lock, the insert and the COMMIT in one message (see the module)."""
         fence: Fence | None = kwargs.get("fence")
-        if fence is not None:
-            fence.verify(curs)
-        super()._insert_events(curs, stored_events, **kwargs)
+        with self.datastore.get_connection() as conn:
+            try:
+                opening = [SQL("BEGIN"), *self._bounds(conn)]
+                if fence is not None:
+                    with conn.pipeline(), conn.cursor() as curs:
+                        for statement in opening:
+                            curs.execute(statement)
+                        fence.verify(curs)
+                    opening = []
+                if not stored_events:
+                    conn.execute("COMMIT")
+                    return []
+                return self._commit_events(conn, opening, stored_events)
+            except BaseException:
+                # A refused fence, a conflicting key, an interrupted call: the transaction
+                # that is still open rolls back here, not when the pool next hands it out.
+                if conn.info.transaction_status in (pq.TransactionStatus.INTRANS,
+                                                    pq.TransactionStatus.INERROR):
+                    conn.rollback()
+                raise
+
+    def _bounds(self, conn: Connection[DictRow]) -> list[SQL | Composed]:
+        """Why the bound: a process that stops (SIGSTOP, a frozen VM) between the fence's round
+        trip and the message that commits leaves its transaction open, holding the tenant's quota
+        lock or the lease's row, and every create of that tenant or claim of that store waits.
+        `transaction_timeout` (PostgreSQL 17+) ends a transaction whatever its state; on an older
+        server the gap remains. (The library's pipeline once left a backend waiting for its Sync,
+        a state PostgreSQL does not count as idle in transaction; fault scenario 3 caught it.)"""
+        if conn.info.server_version >= TRANSACTION_TIMEOUT_SINCE:
+            return [_BOUNDED]
+        return []
+
+    def _commit_events(
+        self, conn: Connection[DictRow], opening: list[SQL | Composed], stored_events: Sequence[StoredEvent]
+    ) -> list[int]:
+        rows = SQL(", ").join([SQL("(%s, %s, %s, %s)")] * len(stored_events))
+        insert = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "VALUES {rows} RETURNING notification_id"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name),
+                 rows=rows)
+        message = SQL("; ").join([
+            *opening,
+            *self.lock_table_statements,  # the library's: its lock_timeout, then LOCK TABLE
+            SQL("NOTIFY {channel}").format(channel=Identifier(self.channel_name)),
+            insert,
+            SQL("COMMIT"),
+        ])
+        params = [value for event in stored_events
+                  for value in (event.originator_id, event.originator_version, event.topic, event.state)]
+        # Client-side binding: the simple protocol carries several statements but no parameters.
+        with ClientCursor(conn) as curs:
+            curs.execute(message, params)
+            for result in curs.results():
+                if result.pgresult is not None and result.pgresult.status == pq.ExecStatus.TUPLES_OK:
+                    return [int(row["notification_id"]) for row in result.fetchall()]
+        raise AssertionError("unreachable: the INSERT … RETURNING answers rows or raises")
 
     def _landed(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
         """The notification ids of exactly these events if they are all stored, else None."""
@@ -104,8 +154,3 @@ class ExactlyOnceRecorder(PostgresApplicationRecorder):
                     return None
                 ids.append(int(row["notification_id"]))
         return ids
-
-
-# The library's insert without its retry decorator (which `functools.wraps` keeps as __wrapped__):
-# the loop above is the only retry, so none of them can report our own commit as a conflict.
-_insert_once = PostgresApplicationRecorder.insert_events.__wrapped__

@@ -188,8 +188,9 @@ def test_a_create_of_a_new_name_and_key_reads_no_events(
 
 
 def test_an_append_bounds_its_own_transaction(service: StoreService, tenant: str) -> None:
-    """A process stopped in the middle of an append's pipeline must not hold the events table's
-    lock until it wakes: the append's transaction carries `transaction_timeout`."""
+    """A process stopped between an append's fence and its commit must not hold the fence's locks
+    (the tenant's quota lock, the lease's row) until it wakes: the append's transaction carries
+    `transaction_timeout`."""
     seen: list[str] = []
 
     class Observing:
@@ -204,6 +205,40 @@ def test_an_append_bounds_its_own_transaction(service: StoreService, tenant: str
         stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"), fence=Observing(),
     )
     assert seen == [f"{APPEND_TRANSACTION_TIMEOUT_MS // 1000}s"]
+
+
+def test_the_events_table_lock_is_taken_and_released_within_one_message(
+    service: StoreService, tenant: str, tmp_path: Path
+) -> None:
+    """Every append queues for the events table's EXCLUSIVE lock, so its holder must never wait
+    for the client (a round trip, a thread waiting for the GIL): the lock, the INSERT and the
+    COMMIT reach the server as one message, sent after the fence's round trip. Read from libpq's
+    own trace of the append's connection, which the fence hands us."""
+    trace = tmp_path / "libpq.trace"
+    connections: list[psycopg.Connection[dict[str, object]]] = []
+
+    class Tracing:
+        def verify(self, cursor: psycopg.Cursor[dict[str, object]]) -> None:
+            connections.append(cursor.connection)
+            cursor.connection.pgconn.trace(trace_file.fileno())
+            cursor.connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    with trace.open("w") as trace_file:
+        try:
+            service.create_store(
+                tenant=tenant, name="traced", engine="woocommerce", plan="small", idempotency_key=None,
+                stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"), fence=Tracing(),
+            )
+        finally:
+            for conn in connections:
+                conn.pgconn.untrace()
+    sent = [line for line in trace.read_text().splitlines() if line.startswith("F\t")]
+    locking = [line for line in sent if "LOCK TABLE" in line]
+    assert len(locking) == 1, sent
+    message = locking[0]
+    assert "\tQuery\t" in message, "one simple-protocol message, not a pipeline of several"
+    assert message.index("LOCK TABLE") < message.index("INSERT INTO") < message.index("COMMIT"), message
+    assert sent[-1] == message, "the append sent nothing after it: its COMMIT was in it"
 
 
 def test_a_pipeline_stopped_before_its_sync_is_ended_by_the_bound(database_url: str) -> None:

@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck check bench clean cluster-binaries node-packages dashboard browser shellcheck
+.PHONY: up test lint typecheck check bench clean cluster-binaries node-packages dashboard browser shellcheck \
+	cluster-images node-setup prepare-tests
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,8 +39,25 @@ browser:
 shellcheck:
 	scripts/ensure-debian-tool.sh shellcheck shellcheck "the chart tests"
 
+## The real node's images (stand-ins from Debian packages, and our own from their Dockerfiles),
+## built and cached before the tests, as root only: without root there is no real node.
+cluster-images: $(STAMP)
+	@if [ "$$(id -u)" -eq 0 ]; then $(BIN)/storeplane cluster images; \
+	else echo "cluster-images: not root, so no real node and no images for it"; fi
+
+## The Debian packages the tests need, then the node's images: one apt run after another, since apt
+## holds one lock, and the images need the node's packages (mmdebstrap, buildah).
+node-setup:
+	for t in node-packages browser shellcheck cluster-images; do $(MAKE) --no-print-directory $$t || exit 1; done
+
+## What the tests need, three jobs at once. The Go builds are CPU-bound; apt, npm and the images'
+## downloads wait on the network and the disk, so on a fresh machine they no longer wait for the
+## compiler. (storeplane's image needs the cluster's helm: `build.ensure_built` waits for it.)
+prepare-tests: $(STAMP)
+	$(MAKE) --no-print-directory -j3 cluster-binaries node-setup dashboard
+
 ## Install everything and run the whole test suite, then lint and type-check.
-test: $(STAMP) cluster-binaries node-packages dashboard browser shellcheck
+test: prepare-tests
 	web/scripts/test.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .

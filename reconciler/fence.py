@@ -3,13 +3,13 @@ append it.
 
 Fed by the dispatcher (a `LeaseFence` per claimed store: this process's holder name and the claim's
 epoch, `leases.claims`, bumped by every claim); feeds the event store's recorder
-(`storeplane.event_store.ExactlyOnceRecorder` calls `verify` on the psycopg cursor of the append
-transaction, before the events are inserted) and the actions that create things in the cluster
+(`storeplane.event_store.ExactlyOnceRecorder` runs its `statement`, `reconciler.schema.LEASE_HOLDS`,
+in the append's transaction, before the events are inserted) and the actions that create things in the cluster
 (`confirm`, through the asyncpg pool).
 
 Why in the append's own transaction: a holder paused past its lease (SIGSTOP, a long GC, a hung
 socket) wakes up believing it still holds the store. Checking the lease first and appending after
-leaves a window in which another holder claims the store; `verify` takes the lease row `FOR SHARE`,
+leaves a window in which another holder claims the store; the statement takes the lease row `FOR SHARE`,
 so a competing claim (an UPDATE of that row) waits until the append commits or rolls back — the check
 and the append are one atomic step. The store version the outcome was decided on is checked by the
 application service (`StoreService.change(expected_version=...)`) in the same save: the event's
@@ -18,18 +18,14 @@ version is that plus one, and the event store's unique (id, version) key refuses
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
 
-from reconciler.schema import LEASES
+from reconciler.schema import LEASE_HOLDS, LEASES
 
-_HOLDS = (
-    f"SELECT 1 FROM {LEASES} WHERE store_id = %s AND holder = %s AND claims = %s "
-    "AND expires_at > now() FOR SHARE"
-)
 _HOLDS_ASYNC = (
     f"SELECT 1 FROM {LEASES} WHERE store_id = $1 AND holder = $2 AND claims = $3 "
     "AND expires_at > now()"
@@ -47,12 +43,6 @@ class StaleLease(Exception):
         self.fence = fence
 
 
-class Cursor(Protocol):
-    def execute(self, query: Any, params: Any = ...) -> Any: ...
-
-    def fetchone(self) -> Any: ...
-
-
 @dataclass(frozen=True)
 class LeaseFence:
     """One claim of one store: valid while the lease row still names this holder and this epoch and
@@ -62,12 +52,13 @@ class LeaseFence:
     holder: str
     epoch: int
 
-    def verify(self, cursor: Cursor) -> None:
-        """Inside the append transaction (psycopg, sync): raises `StaleLease` unless still current,
-        and keeps the lease row share-locked until the transaction ends."""
-        cursor.execute(_HOLDS, (self.store_id, self.holder, self.epoch))
-        if cursor.fetchone() is None:
-            raise StaleLease(self)
+    def statement(self) -> tuple[str, Sequence[object]]:
+        """Inside the append's transaction: refuses unless still current, and keeps the lease row
+        share-locked until the transaction ends."""
+        return f"SELECT {LEASE_HOLDS}(%s, %s, %s)", (self.store_id, self.holder, self.epoch)
+
+    def refused(self, message: str) -> StaleLease:
+        return StaleLease(self)
 
     async def confirm(self, pool: asyncpg.Pool) -> None:
         """Before acting on the cluster: raises `StaleLease` unless still current. Not atomic with

@@ -17,6 +17,7 @@ from audit.schema import DDL as AUDIT_DDL
 from audit.schema import TRIGGER_DDL as AUDIT_TRIGGER_DDL
 from domain.catalog import PlanCatalog
 from domain.service import EVENTS_TABLE, StoreService
+from graphql_api.quota import DDL as QUOTA_DDL
 from graphql_api.ratelimit import DDL as RATE_BUCKETS_DDL
 from graphql_api.tokens import DDL as TOKENS_DDL
 from postgres.quarantine import DDL as QUARANTINE_DDL
@@ -81,6 +82,7 @@ def setup_schema(url: str, read_model_schema: str = READ_MODEL_SCHEMA) -> None:
                 lambda: open_service(url).close()),
         ddl(read_model_schema),
         _READABLE_EVENTS_VIEW,
+        QUOTA_DDL,  # the quota's check and count, over the events and the read model
         RECONCILER_DDL,
         AUDIT_DDL,
         AUDIT_TRIGGER_DDL,  # after the events table: the trigger lives on it

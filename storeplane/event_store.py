@@ -18,11 +18,12 @@ commit, so a commit still finishing on the old connection is seen, not missed.
 Why not the library's insert itself: it sends the table lock and the INSERT, waits for their
 results, and only then sends COMMIT, so the events table's EXCLUSIVE lock, which every append
 queues for, is held across a round trip and across this thread's wait for the GIL (the API's
-event loop and the reconciler's share the process). Here the lock, the NOTIFY, the INSERT and the
-COMMIT go to the server as one simple-protocol message: the lock is taken and released inside the
-server, and a client that stops mid-send never holds it, since nothing runs before the whole
-message has arrived. The fence, whose result the client must read, goes first, in its own
-pipelined round trip, before the lock is asked for.
+event loop and the reconciler's share the process). Here the whole append, BEGIN, the fence's
+statement (which raises `domain.fence.REFUSED_SQLSTATE` to refuse), the lock, the NOTIFY, the
+INSERT and the COMMIT, goes to the server as one simple-protocol message: one round trip, every
+lock taken and released inside the server, and a client that stops mid-send holds none, since
+PostgreSQL runs a simple query once the whole message has arrived. A statement that fails skips
+the rest of the message, and the transaction it leaves aborted is rolled back.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import ClientCursor, Connection, pq
+from psycopg.abc import Query
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Identifier
 
-from domain.fence import Fence
+from domain.fence import REFUSED_SQLSTATE, Fence
 
 ATTEMPTS = 8
 FIRST_WAIT_SECONDS = 0.1
@@ -76,65 +79,69 @@ class ExactlyOnceRecorder(PostgresApplicationRecorder):
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _append(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
-        """One attempt: the opening (and the fence, when there is one) in one pipelined round
-        trip, then the lock, the insert and the COMMIT in one message (see the module)."""
+        """One attempt, one message: the opening, the fence, the lock, the insert and the COMMIT
+        (see the module)."""
         fence: Fence | None = kwargs.get("fence")
+        if fence is None and not stored_events:
+            return []
         with self.datastore.get_connection() as conn:
             try:
-                opening = [SQL("BEGIN"), *self._bounds(conn)]
-                if fence is not None:
-                    with conn.pipeline(), conn.cursor() as curs:
-                        for statement in opening:
-                            curs.execute(statement)
-                        fence.verify(curs)
-                    opening = []
-                if not stored_events:
-                    conn.execute("COMMIT")
-                    return []
-                return self._commit_events(conn, opening, stored_events)
-            except BaseException:
+                return self._commit_events(conn, fence, stored_events)
+            except psycopg.Error as error:
+                if fence is not None and error.sqlstate == REFUSED_SQLSTATE:
+                    raise fence.refused(error.diag.message_primary or "") from None
+                raise
+            finally:
                 # A refused fence, a conflicting key, an interrupted call: the transaction
                 # that is still open rolls back here, not when the pool next hands it out.
                 if conn.info.transaction_status in (pq.TransactionStatus.INTRANS,
                                                     pq.TransactionStatus.INERROR):
                     conn.rollback()
-                raise
 
-    def _bounds(self, conn: Connection[DictRow]) -> list[SQL | Composed]:
-        """Why the bound: a process that stops (SIGSTOP, a frozen VM) between the fence's round
-        trip and the message that commits leaves its transaction open, holding the tenant's quota
-        lock or the lease's row, and every create of that tenant or claim of that store waits.
-        `transaction_timeout` (PostgreSQL 17+) ends a transaction whatever its state; on an older
-        server the gap remains. (The library's pipeline once left a backend waiting for its Sync,
-        a state PostgreSQL does not count as idle in transaction; fault scenario 3 caught it.)"""
+    def _bounds(self, conn: Connection[DictRow]) -> list[SQL]:
+        """Why the bound: a process that stops (SIGSTOP, a frozen VM) with its transaction open
+        would hold the tenant's quota lock or the lease's row, and every create of that tenant or
+        claim of that store would wait. The append is one message now, so only a server that never
+        sees its end can leave it open; `transaction_timeout` (PostgreSQL 17+) ends a transaction
+        whatever its state, and on an older server the gap remains. (The library's pipeline once
+        left a backend waiting for its Sync, a state PostgreSQL does not count as idle in
+        transaction; fault scenario 3 caught it.)"""
         if conn.info.server_version >= TRANSACTION_TIMEOUT_SINCE:
             return [_BOUNDED]
         return []
 
     def _commit_events(
-        self, conn: Connection[DictRow], opening: list[SQL | Composed], stored_events: Sequence[StoredEvent]
+        self, conn: Connection[DictRow], fence: Fence | None, stored_events: Sequence[StoredEvent]
     ) -> list[int]:
-        rows = SQL(", ").join([SQL("(%s, %s, %s, %s)")] * len(stored_events))
-        insert = SQL(
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "VALUES {rows} RETURNING notification_id"
-        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name),
-                 rows=rows)
-        message = SQL("; ").join([
-            *opening,
-            *self.lock_table_statements,  # the library's: its lock_timeout, then LOCK TABLE
-            SQL("NOTIFY {channel}").format(channel=Identifier(self.channel_name)),
-            insert,
-            SQL("COMMIT"),
-        ])
-        params = [value for event in stored_events
-                  for value in (event.originator_id, event.originator_version, event.topic, event.state)]
+        statements: list[Query] = [SQL("BEGIN"), *self._bounds(conn)]
+        params: list[object] = []
+        if fence is not None:
+            check, check_params = fence.statement()
+            statements.append(SQL(check))
+            params.extend(check_params)
+        if stored_events:
+            rows = SQL(", ").join([SQL("(%s, %s, %s, %s)")] * len(stored_events))
+            statements += [
+                *self.lock_table_statements,  # the library's: its lock_timeout, then LOCK TABLE
+                SQL("NOTIFY {channel}").format(channel=Identifier(self.channel_name)),
+                SQL(
+                    "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+                    "VALUES {rows} RETURNING notification_id"
+                ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name),
+                         rows=rows),
+            ]
+            params += [value for event in stored_events
+                       for value in (event.originator_id, event.originator_version, event.topic, event.state)]
+        statements.append(SQL("COMMIT"))
         # Client-side binding: the simple protocol carries several statements but no parameters.
         with ClientCursor(conn) as curs:
-            curs.execute(message, params)
+            curs.execute(SQL("; ").join(statements), params)
             for result in curs.results():
-                if result.pgresult is not None and result.pgresult.status == pq.ExecStatus.TUPLES_OK:
+                if result.pgresult is not None and result.pgresult.status == pq.ExecStatus.TUPLES_OK \
+                        and result.description and result.description[0].name == "notification_id":
                     return [int(row["notification_id"]) for row in result.fetchall()]
+        if not stored_events:
+            return []
         raise AssertionError("unreachable: the INSERT … RETURNING answers rows or raises")
 
     def _landed(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:

@@ -3,11 +3,13 @@ and optimistic concurrency that loses nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,6 +18,7 @@ import pytest
 
 from domain.actors import Stamp
 from domain.errors import (
+    AppendRefused,
     ConcurrentModification,
     DomainError,
     IdempotencyKeyReused,
@@ -23,8 +26,10 @@ from domain.errors import (
     NameTaken,
     StoreNotFound,
 )
+from domain.fence import REFUSED_SQLSTATE
 from domain.service import EVENTS_TABLE, StoreService
 from domain.store import Store, StoreStatus
+from graphql_api.quota import QUOTA_HOLDS, QuotaFence
 from storeplane.database import open_service, setup_schema
 from storeplane.event_store import APPEND_TRANSACTION_TIMEOUT_MS
 from storeplane.local_postgres import LocalPostgres
@@ -187,58 +192,79 @@ def test_a_create_of_a_new_name_and_key_reads_no_events(
         create(service, tenant, name="fresh")
 
 
-def test_an_append_bounds_its_own_transaction(service: StoreService, tenant: str) -> None:
-    """A process stopped between an append's fence and its commit must not hold the fence's locks
-    (the tenant's quota lock, the lease's row) until it wakes: the append's transaction carries
-    `transaction_timeout`."""
-    seen: list[str] = []
-
-    class Observing:
-        def verify(self, cursor: psycopg.Cursor[dict[str, object]]) -> None:
-            cursor.execute("SHOW transaction_timeout")
-            row = cursor.fetchone()
-            assert row is not None
-            seen.append(str(row["transaction_timeout"]))
-
-    service.create_store(
-        tenant=tenant, name="bounded", engine="woocommerce", plan="small", idempotency_key=None,
-        stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"), fence=Observing(),
-    )
-    assert seen == [f"{APPEND_TRANSACTION_TIMEOUT_MS // 1000}s"]
+class Revealed(AppendRefused):
+    """What `Revealing` refuses with: the message its statement raised."""
 
 
-def test_the_events_table_lock_is_taken_and_released_within_one_message(
-    service: StoreService, tenant: str, tmp_path: Path
+@dataclass(frozen=True)
+class Revealing:
+    """A fence that refuses every append, with the value of an SQL expression read inside the
+    append's own transaction as its message."""
+
+    expression: str
+
+    def statement(self) -> tuple[str, Sequence[object]]:
+        return (f"DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '{REFUSED_SQLSTATE}', "
+                f"MESSAGE = {self.expression}; END $$"), ()
+
+    def refused(self, message: str) -> Revealed:
+        return Revealed(message)
+
+
+def test_an_append_bounds_its_own_transaction(
+    service: StoreService, tenant: str, database_url: str
+) -> None:
+    """A process stopped in the middle of an append must not hold the fence's locks (the
+    tenant's quota lock, the lease's row) until it wakes: the append's transaction carries
+    `transaction_timeout`. A refused fence appends nothing."""
+    with pytest.raises(Revealed) as refusal:
+        service.create_store(
+            tenant=tenant, name="bounded", engine="woocommerce", plan="small", idempotency_key=None,
+            stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"),
+            fence=Revealing("current_setting('transaction_timeout')"),
+        )
+    assert str(refusal.value) == f"{APPEND_TRANSACTION_TIMEOUT_MS // 1000}s"
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute(
+            f"SELECT count(*) FROM {EVENTS_TABLE} WHERE convert_from(state, 'UTF8')::json ->> 'tenant' = %s",
+            (tenant,),
+        ).fetchone()
+    assert stored == (0,)
+
+
+def test_an_append_is_one_message_with_its_fence_lock_insert_and_commit(
+    service: StoreService, tenant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every append queues for the events table's EXCLUSIVE lock, so its holder must never wait
-    for the client (a round trip, a thread waiting for the GIL): the lock, the INSERT and the
-    COMMIT reach the server as one message, sent after the fence's round trip. Read from libpq's
-    own trace of the append's connection, which the fence hands us."""
+    for the client (a round trip, a thread waiting for the GIL), and nor may the fence's locks:
+    the whole transaction, from BEGIN through the quota's check, the lock and the INSERT to the
+    COMMIT, reaches the server as one message. Read from libpq's own trace of the append's
+    connection."""
     trace = tmp_path / "libpq.trace"
-    connections: list[psycopg.Connection[dict[str, object]]] = []
+    datastore = service.recorder.datastore  # type: ignore[attr-defined]
+    borrow = datastore.get_connection
 
-    class Tracing:
-        def verify(self, cursor: psycopg.Cursor[dict[str, object]]) -> None:
-            connections.append(cursor.connection)
-            cursor.connection.pgconn.trace(trace_file.fileno())
-            cursor.connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-
-    with trace.open("w") as trace_file:
-        try:
-            service.create_store(
-                tenant=tenant, name="traced", engine="woocommerce", plan="small", idempotency_key=None,
-                stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"), fence=Tracing(),
-            )
-        finally:
-            for conn in connections:
+    @contextlib.contextmanager
+    def traced() -> Iterator[psycopg.Connection[dict[str, object]]]:
+        with borrow() as conn, trace.open("w") as trace_file:
+            conn.pgconn.trace(trace_file.fileno())
+            conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+            try:
+                yield conn
+            finally:
                 conn.pgconn.untrace()
+
+    monkeypatch.setattr(datastore, "get_connection", traced)
+    service.create_store(
+        tenant=tenant, name="traced", engine="woocommerce", plan="small", idempotency_key=None,
+        stamp=Stamp(f"tenant:{tenant}/token:t", "corr-1"), fence=QuotaFence(tenant, 10),
+    )
     sent = [line for line in trace.read_text().splitlines() if line.startswith("F\t")]
-    locking = [line for line in sent if "LOCK TABLE" in line]
-    assert len(locking) == 1, sent
-    message = locking[0]
+    assert len(sent) == 1, sent
+    [message] = sent
     assert "\tQuery\t" in message, "one simple-protocol message, not a pipeline of several"
-    assert message.index("LOCK TABLE") < message.index("INSERT INTO") < message.index("COMMIT"), message
-    assert sent[-1] == message, "the append sent nothing after it: its COMMIT was in it"
+    order = ["BEGIN", QUOTA_HOLDS, "LOCK TABLE", "INSERT INTO", "COMMIT"]
+    assert [message.index(part) for part in order] == sorted(message.index(part) for part in order), message
 
 
 def test_a_pipeline_stopped_before_its_sync_is_ended_by_the_bound(database_url: str) -> None:

@@ -112,7 +112,7 @@ async def test_no_takeover_can_slip_between_the_fence_check_and_the_append(
     leases = Leases(own_pool, holder="first", ttl=TTL)
     [claim] = await leases.claim(1)
     with psycopg.connect(private_database_url) as conn, conn.cursor() as cursor:
-        leases.fence(claim).verify(cursor)
+        cursor.execute(*leases.fence(claim).statement())
         assert not await try_to_take(private_database_url, store)
         conn.rollback()
     assert await try_to_take(private_database_url, store)

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+from psycopg.sql import Literal
 
 from domain.errors import AppendRefused
 from domain.fence import REFUSED_SQLSTATE
@@ -42,7 +43,7 @@ QUOTA_HOLDS = "public.storeplane_quota_holds"
 
 
 def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    return Literal(value).as_string()
 
 
 def _ddl() -> str:

@@ -26,6 +26,8 @@ import asyncpg
 
 from reconciler.schema import LEASE_HOLDS, LEASES
 
+# The lease's condition again, without `LEASE_HOLDS`'s `FOR SHARE`: outside an append there is
+# nothing to hold the row for, and a share lock writes the row's header on every confirm.
 _HOLDS_ASYNC = (
     f"SELECT 1 FROM {LEASES} WHERE store_id = $1 AND holder = $2 AND claims = $3 "
     "AND expires_at > now()"

@@ -169,14 +169,24 @@ class StoreService(Application[UUID]):
         tenant: str | None = None,
         expected_version: int | None = None,
         fence: Fence | None = None,
+        as_read: Store | None = None,
     ) -> Store:
         """Applies one command to the current store and saves what it recorded, or raises.
 
         `expected_version`: the version the caller decided on; any other current version is
         `ConcurrentModification` (the reconciler's outcomes are only true of the store they saw).
         `fence`: checked by the recorder inside the append's transaction (the reconciler's lease,
-        `reconciler.fence.LeaseFence`); a stale one refuses the append with its own error."""
-        store = self.get_store(store_id, tenant=tenant)
+        `reconciler.fence.LeaseFence`); a stale one refuses the append with its own error.
+        `as_read`: the aggregate the caller decided on, at `expected_version`, so it is not read
+        again: if the store moved on since, its next version is already taken and the append is
+        refused (`ConcurrentModification`) all the same. The command changes it, so a caller
+        keeps it only if this returns."""
+        if as_read is not None and as_read.id == store_id and as_read.version == expected_version:
+            store = as_read
+            if tenant is not None and store.tenant != tenant:
+                raise StoreNotFound(store_id)
+        else:
+            store = self.get_store(store_id, tenant=tenant)
         if expected_version is not None and store.version != expected_version:
             raise ConcurrentModification(store_id)
         command(store)

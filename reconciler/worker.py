@@ -101,6 +101,7 @@ class Worker:
             return await self._reconcile(store_id, stopping, fence)
         finally:
             self.working_on.pop(store_id, None)
+            self.records.done_with(store_id)
 
     async def _reconcile(
         self, store_id: UUID, stopping: asyncio.Event, fence: LeaseFence | None

@@ -102,6 +102,50 @@ async def test_an_outcome_decided_on_an_older_version_is_refused(
     assert own_service.get_store(store.id).version == decided_on.version + 1
 
 
+async def test_outcomes_are_recorded_on_the_store_as_loaded_without_reading_it_again(
+    own_pool: asyncpg.Pool, own_service: StoreService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await requested_store(own_service, own_pool)
+    reads: list[object] = []
+    read = own_service.get_store
+    monkeypatch.setattr(own_service, "get_store", lambda *a, **k: reads.append(a) or read(*a, **k))
+    records = StoreRecords(own_service, threads=1)
+    try:
+        loaded = await records.load(store.id)
+        assert loaded is not None
+        started = await records.record(loaded, start)
+        noted = await records.record(started, note)
+    finally:
+        records.close()
+    assert len(reads) == 1
+    monkeypatch.undo()
+    stored = own_service.get_store(store.id)
+    assert stored.version == noted.version == loaded.version + 2
+    assert stored.status_reason == noted.status_reason == "stale news"
+
+
+async def test_an_outcome_on_the_store_as_loaded_is_refused_once_it_moved_on_and_the_next_reads_afresh(
+    own_pool: asyncpg.Pool, own_service: StoreService
+) -> None:
+    store = await requested_store(own_service, own_pool)
+    records = StoreRecords(own_service, threads=1)
+    try:
+        loaded = await records.load(store.id)
+        assert loaded is not None
+        own_service.delete_store(store.id, stamp=Stamp("tenant:acme", "c-2"))
+        with pytest.raises(ConcurrentModification):  # the event store's version, not a second read
+            await records.record(loaded, start)
+        assert own_service.get_store(store.id).version == loaded.version + 1
+        with pytest.raises(ConcurrentModification):  # the changed aggregate was not kept
+            await records.record(loaded, start)
+        reloaded = await records.load(store.id)
+        assert reloaded is not None
+        noted = await records.record(reloaded, note)
+    finally:
+        records.close()
+    assert own_service.get_store(store.id).version == noted.version == loaded.version + 2
+
+
 async def test_no_takeover_can_slip_between_the_fence_check_and_the_append(
     own_pool: asyncpg.Pool, own_service: StoreService, private_database_url: str
 ) -> None:

@@ -23,10 +23,12 @@ _STORE_COLUMNS = (
     "status_reason", "url", "version", "attempt", "retry_at", "completed_steps", "created_at",
     "updated_at", "last_sequence",
 )
-_FEED_COLUMNS = (
-    "sequence", "store_id", "tenant", "version", "type", "occurred_at", "actor", "correlation_id",
-    "data",
-)
+_FEED_TYPES = {
+    "sequence": "bigint", "store_id": "uuid", "tenant": "text", "version": "integer", "type": "text",
+    "occurred_at": "timestamptz", "actor": "text", "correlation_id": "text", "data": "jsonb",
+}
+"""Each feed column with its SQL type (`projections.schema`): the INSERT sends a typed array of each."""
+_FEED_COLUMNS = tuple(_FEED_TYPES)
 
 
 class PostgresView:
@@ -38,6 +40,10 @@ class PostgresView:
             f"INSERT INTO {schema}.stores ({', '.join(_STORE_COLUMNS)}) VALUES ({placeholders}) "
             f"ON CONFLICT (id) DO UPDATE SET {updates}"
         )
+        arrays = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(_FEED_TYPES.values(), start=1))
+        self._append_feed = (
+            f"INSERT INTO {schema}.store_events ({', '.join(_FEED_COLUMNS)}) SELECT * FROM unnest({arrays})"
+        )
 
     async def lock_position(self, conn: Connection, projection: str) -> int:
         position = await conn.fetchval(
@@ -48,10 +54,21 @@ class PostgresView:
             raise RuntimeError(f"no tracking row for projection {projection!r}; run schema setup")
         return int(position)
 
-    async def save_position(self, conn: Connection, projection: str, position: int) -> None:
+    async def save_position(
+        self, conn: Connection, projection: str, position: int, *, notify: str | None = None
+    ) -> None:
+        """`notify`: a channel told the new position, in the same statement (one round trip less
+        on every batch; the NOTIFY is sent at commit either way)."""
+        if notify is None:
+            await conn.execute(
+                f"UPDATE {self.schema}.tracking SET position = $2 WHERE projection = $1",
+                projection, position,
+            )
+            return
         await conn.execute(
-            f"UPDATE {self.schema}.tracking SET position = $2 WHERE projection = $1",
-            projection, position,
+            f"WITH saved AS (UPDATE {self.schema}.tracking SET position = $2::bigint WHERE projection = $1) "
+            "SELECT pg_notify($3, $2::bigint::text)",
+            projection, position, notify,
         )
 
     async def load_stores(self, conn: Connection, ids: Iterable[UUID]) -> dict[UUID, StoreRow]:
@@ -80,13 +97,12 @@ class PostgresView:
             )
 
     async def append_feed(self, conn: Connection, rows: Sequence[FeedRow]) -> None:
+        """One INSERT of a column array each: one round trip for any batch. asyncpg's COPY first
+        asks the server for the table's column types, and COPY itself is two more exchanges — for
+        the one or two events a live batch usually holds, three round trips instead of one."""
         if rows:
-            await conn.copy_records_to_table(
-                "store_events",
-                schema_name=self.schema,
-                columns=_FEED_COLUMNS,
-                records=[tuple(getattr(row, c) for c in _FEED_COLUMNS) for row in rows],
-            )
+            columns = ([getattr(row, c) for row in rows] for c in _FEED_COLUMNS)
+            await conn.execute(self._append_feed, *columns)
 
     async def clear(self, conn: Connection, projection: str) -> None:
         await conn.execute(f"TRUNCATE {self.schema}.stores, {self.schema}.store_events")

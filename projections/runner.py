@@ -27,6 +27,7 @@ split is the same: this runner follows and tracks; `store_view` is the pure proj
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from uuid import UUID
 
@@ -50,6 +51,12 @@ STORE_TOPIC_PREFIX = f"{Store.__module__}:{Store.__qualname__}."
 POISON: tuple[type[BaseException], ...] = (*DATA_ERRORS, ValueError, TypeError, LookupError, AssertionError)
 """What an event can make the projection raise whatever the database's health: PostgreSQL refused
 a value, or the stored state does not decode / does not fit the store it names."""
+
+
+
+class _Poisoned(Exception):
+    """A batch applied without a savepoint met a poison event: roll back, apply it with one."""
+
 
 _SELECT = "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
 
@@ -77,18 +84,31 @@ class ProjectionRunner:
         """Its name in the quarantine table (the schema too: a rebuild check runs a scratch one)."""
 
     async def apply_next_batch(self) -> int:
-        """Applies up to one batch of new events in one transaction; returns how many it read."""
+        """Applies up to one batch of new events in one transaction; returns how many it read.
+
+        The batch goes in whole, without a savepoint: a savepoint costs two round trips on every
+        batch, for a poison event that almost never comes. When one does, the transaction is
+        rolled back and the batch applied again in a new one, with a savepoint for each attempt."""
         async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                applied = await self._apply_batch(conn)
+            try:
+                async with conn.transaction():
+                    applied = await self._apply_batch(conn, savepoint=False)
+            except _Poisoned:
+                async with conn.transaction():
+                    applied = await self._apply_batch(conn, savepoint=True)
             if applied:
                 self.moves.moved()
             return applied
 
     async def catch_up(self) -> int:
+        """Applies every event committed before the call. A batch shorter than `batch_size` read
+        all there was: the follower runs this again for anything committed since, so asking once
+        more (four round trips, on every wake-up) would find nothing."""
         total = 0
         while applied := await self.apply_next_batch():
             total += applied
+            if applied < self.batch_size:
+                break
         return total
 
     async def rebuild(self) -> int:
@@ -98,7 +118,7 @@ class ProjectionRunner:
             await self.view.clear(conn, STORES_PROJECTION)
             await quarantine.forget_handler(conn, self.handler)  # set aside again if still bad
             total = 0
-            while applied := await self._apply_batch(conn):
+            while applied := await self._apply_batch(conn, savepoint=True):
                 total += applied
             return total
 
@@ -128,7 +148,9 @@ class ProjectionRunner:
                 await conn.execute("SELECT pg_notify($1, $2)", READ_MODEL_CHANNEL, "retry")
             return applied, len(entries) - applied
 
-    async def _apply_batch(self, conn: Connection) -> int:
+    async def _apply_batch(self, conn: Connection, *, savepoint: bool) -> int:
+        """Without `savepoint`, a poison event raises `_Poisoned` (the caller's transaction must be
+        rolled back); with it, the batch is retried event by event and the poison set aside."""
         position = await self.view.lock_position(conn, STORES_PROJECTION)
         records = await conn.fetch(
             _SELECT.format(table=self.events_table) + "WHERE notification_id > $1 "
@@ -140,17 +162,20 @@ class ProjectionRunner:
         store_records = [r for r in records if r["topic"].startswith(STORE_TOPIC_PREFIX)]
         held = await quarantine.held_stores(conn, self.handler)
         try:
-            async with conn.transaction():  # a savepoint: a poison event undoes only this attempt
+            # The savepoint: a poison event undoes only this attempt.
+            async with conn.transaction() if savepoint else contextlib.nullcontext():
                 await self._apply(conn, store_records, dict(held))
         except POISON as error:
+            if not savepoint:
+                raise _Poisoned from error
             log.warning("projection batch after #%d failed (%s); applying it event by event",
                         position, quarantine.describe(error))
             for record in store_records:
                 await self._apply_alone(conn, record, held)
         last = int(records[-1]["notification_id"])
-        await self.view.save_position(conn, STORES_PROJECTION, last)
-        if self.notify:
-            await conn.execute("SELECT pg_notify($1, $2)", READ_MODEL_CHANNEL, str(last))
+        await self.view.save_position(
+            conn, STORES_PROJECTION, last, notify=READ_MODEL_CHANNEL if self.notify else None
+        )
         return len(records)
 
     async def _apply_alone(self, conn: Connection, record: asyncpg.Record, held: dict[UUID, int]) -> bool:

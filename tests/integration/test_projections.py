@@ -117,6 +117,40 @@ async def test_each_batch_is_announced_with_its_position(
         await listener.close()
 
 
+async def test_a_live_batch_is_one_transaction_of_six_statements_and_no_second_look(
+    own_service: StoreService, private_database_url: str, tenant: str
+) -> None:
+    """The live path's round trips, from asyncpg's own query log of the one connection the runner
+    uses: no savepoint (two round trips), the position and its NOTIFY in one statement, the feed
+    in one INSERT, and no second, empty batch after a short one."""
+    pool = await create_pool(private_database_url, min_size=1, max_size=1)
+    runner = ProjectionRunner(pool)
+
+    def create(name: str) -> None:
+        own_service.create_store(
+            tenant=tenant, name=name, engine="medusa", plan="small", idempotency_key=None,
+            stamp=Stamp("tenant:t", name),
+        )
+
+    statements: list[str] = []
+    try:
+        create("first")  # its batch prepares the statements, and asyncpg learns the array types
+        await runner.catch_up()
+        async with pool.acquire() as conn:
+            conn.add_query_logger(lambda record: statements.append(" ".join(record.query.split()[:2])))
+        create("second")
+        assert await runner.catch_up() == 2  # the store and its name's reservation
+        assert statements == [
+            "SELECT pg_advisory_unlock_all();",  # asyncpg resets the connection on release
+            "BEGIN;", "SELECT position", "SELECT notification_id,", "SELECT originator_id,",
+            "INSERT INTO", "INSERT INTO", "WITH saved", "COMMIT;",
+            "SELECT pg_advisory_unlock_all();",
+        ]
+        assert await ReadModel(pool).count(StoreFilter(tenant=tenant)) == 2
+    finally:
+        await pool.close()
+
+
 async def test_the_running_projection_reacts_to_new_events(
     service: StoreService, pool: asyncpg.Pool, tenant: str
 ) -> None:

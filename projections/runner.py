@@ -53,7 +53,6 @@ POISON: tuple[type[BaseException], ...] = (*DATA_ERRORS, ValueError, TypeError, 
 a value, or the stored state does not decode / does not fit the store it names."""
 
 
-
 class _Poisoned(Exception):
     """A batch applied without a savepoint met a poison event: roll back, apply it with one."""
 

@@ -59,15 +59,9 @@ class PostgresView:
     ) -> None:
         """`notify`: a channel told the new position, in the same statement (one round trip less
         on every batch; the NOTIFY is sent at commit either way)."""
-        if notify is None:
-            await conn.execute(
-                f"UPDATE {self.schema}.tracking SET position = $2 WHERE projection = $1",
-                projection, position,
-            )
-            return
         await conn.execute(
             f"WITH saved AS (UPDATE {self.schema}.tracking SET position = $2::bigint WHERE projection = $1) "
-            "SELECT pg_notify($3, $2::bigint::text)",
+            "SELECT pg_notify($3, $2::bigint::text) WHERE $3::text IS NOT NULL",
             projection, position, notify,
         )
 

@@ -70,6 +70,9 @@ class Broadcaster:
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
 
+    def _anyone_subscribed(self) -> bool:
+        return any(self._subscribers.values())
+
     def subscriptions(self) -> list[Subscription]:
         """Every subscription joined now (for /metrics and the tests)."""
         return [s for subscribers in self._subscribers.values() for s in subscribers]
@@ -95,9 +98,18 @@ class Broadcaster:
         await self.follower.run(stop)
 
     async def _catch_up(self) -> None:
-        if self.position is None:
+        if self.position is None:  # nobody can have joined yet: they wait for `connected`
             self.position = await self.read_model.position()
             self.connected.set()
+            return
+        if not self._anyone_subscribed():
+            # A batch nobody receives is two queries per notification wasted (on a write-heavy API
+            # process, ~0.5 ms of the ~8 ms a createStore costs it), so only the position moves.
+            latest = await self.read_model.position()
+            if not self._anyone_subscribed():
+                self.position = max(self.position, latest)
+                return
+            # One joined during the read, from the old position: an ordinary drain serves it.
         await self._drain()
 
     async def _drain(self) -> None:

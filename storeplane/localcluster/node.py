@@ -9,13 +9,15 @@ host with processes, a bridge, iptables chains and cgroups that ``down`` removes
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from storeplane.localcluster import (
@@ -33,6 +35,8 @@ from storeplane.localcluster import (
 from storeplane.localcluster import nodeconfig as nc
 
 OWNER_FILE = Path("/run/storeplane-real-node.owner")
+CLAIM_LOCK = Path("/run/storeplane-real-node.lock")
+CLAIM_TIMEOUT = 900.0  # another session's node start: images may be built first
 RUN_CONTAINERD = Path("/run/containerd")
 # kwok's volume stage provisions hostPath PVs here; the real kubelet mounts them for real.
 KWOK_VOLUMES = Path("/tmp/kwok-local-path-provisioner")  # noqa: S108 (kwok's fixed path)
@@ -165,24 +169,55 @@ def _node_ready(target: runtime.Cluster) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
-def up(target: runtime.Cluster, progress: Progress = _quiet) -> None:
+def up(target: runtime.Cluster, progress: Progress = _quiet, *, claim_timeout: float = CLAIM_TIMEOUT) -> None:
     """Start the real node on a running cluster; idempotent. Raises NodeError."""
     reason = why_not(target)
     if reason:
         raise NodeError(f"real node cannot run here: {reason}")
-    try:
-        _up(target, progress)
-    except (
-        nodeprocs.NodeProcessError,
-        images.ImageError,
-        cgroups.CgroupError,
-        hostnet.HostNetError,
-        netguard.NetGuardError,
-        apibridge.ApiBridgeError,
-        runtime.ClusterError,
-        OSError,
-    ) as error:
-        raise NodeError(f"real node did not start: {error}") from error
+    with _claim(claim_timeout):
+        reason = why_not(target)  # again: a node started while we waited holds the machine now
+        if reason:
+            raise NodeError(f"real node cannot run here: {reason}")
+        try:
+            _up(target, progress)
+        except (
+            nodeprocs.NodeProcessError,
+            images.ImageError,
+            cgroups.CgroupError,
+            hostnet.HostNetError,
+            netguard.NetGuardError,
+            apibridge.ApiBridgeError,
+            runtime.ClusterError,
+            OSError,
+        ) as error:
+            raise NodeError(f"real node did not start: {error}") from error
+
+
+@contextlib.contextmanager
+def _claim(timeout: float) -> Iterator[None]:
+    """The machine's claim on its one real node, held while a node starts.
+
+    `owner()` counts a node only once its daemons run, so two sessions starting at once both found
+    the machine free, and the first to stop removed the other's iptables chains with its own. The
+    lock file stays, as iptables' xtables.lock does: unlinking a lock file someone may be waiting
+    on would let two sessions hold it at once.
+    """
+    with CLAIM_LOCK.open("a") as lock:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise NodeError(
+                        "another session is starting a real node on this machine (one per machine)"
+                    ) from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _up(target: runtime.Cluster, progress: Progress) -> None:

@@ -6,6 +6,8 @@ Fed by made-up /proc texts and monkeypatched checks; feeds nothing. These run ev
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,45 @@ def test_pod_traffic_is_forwarded_only_within_the_pod_subnet() -> None:
     assert forward[0] == ["-s", "10.244.0.0/24", "-d", "10.244.0.0/24", "-j", "RETURN"]
     assert forward[1] == ["-s", "10.244.0.0/24", "-j", "DROP"]
     assert rules[netguard.OUTPUT_CHAIN][-1] == ["-m", "conntrack", "--ctstate", "DNAT", "-j", "REJECT"]
+
+
+HOLD_LOCK = """import fcntl, sys
+with open(sys.argv[1], "a") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_node_start_waits_for_another_sessions_claim_and_checks_the_machine_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two sessions starting at once: before the claim, both saw the machine free (`owner()` counts
+    a node once its daemons run), and the first to stop removed the other's iptables chains."""
+    monkeypatch.setattr(node, "CLAIM_LOCK", tmp_path / "claim.lock")
+    started: list[str] = []
+    monkeypatch.setattr(node, "_up", lambda target, _progress: started.append(target.name))
+    reasons: list[str | None] = []
+    monkeypatch.setattr(node, "why_not", lambda _target: reasons.pop(0) if reasons else None)
+    target = runtime.Cluster(name="mine", cache=tmp_path, bin_dir=tmp_path)
+
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(node.CLAIM_LOCK)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert other.stdout is not None
+        assert other.stdout.readline() == "held\n"
+        with pytest.raises(node.NodeError, match="another session is starting a real node"):
+            node.up(target, claim_timeout=0.3)
+        assert started == [], "nothing of the node was started while another session held the claim"
+    finally:
+        other.communicate("", timeout=10)  # its stdin closes: it exits, and the claim is free
+
+    reasons.extend([None, "another cluster's real node runs on this machine"])
+    with pytest.raises(node.NodeError, match="another cluster's real node runs"):
+        node.up(target, claim_timeout=0.3)
+    assert started == [], "the machine is checked again once the claim is held"
+
+    node.up(target, claim_timeout=0.3)
+    assert started == ["mine"]

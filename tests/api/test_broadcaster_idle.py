@@ -47,12 +47,18 @@ class WatchedReadModel(ReadModel):
 
 
 @asynccontextmanager
-async def running(broadcaster: Broadcaster) -> AsyncIterator[None]:
+async def running(
+    database_url: str, pool: asyncpg.Pool
+) -> AsyncIterator[tuple[Broadcaster, WatchedReadModel]]:
+    """A broadcaster of its own on a watched read model, from the projection's current position."""
+    await ProjectionRunner(pool).catch_up()
+    read_model = WatchedReadModel(pool)
+    broadcaster = Broadcaster(database_url, read_model, poll_interval=3600)
     stop = asyncio.Event()
     task = asyncio.create_task(broadcaster.run(stop))
     try:
         await asyncio.wait_for(broadcaster.connected.wait(), PATIENCE)
-        yield
+        yield broadcaster, read_model
     finally:
         stop.set()
         await asyncio.wait_for(task, PATIENCE)
@@ -82,10 +88,7 @@ async def stores_in_next_batch(subscription: Subscription) -> set[UUID]:
 async def test_nobody_subscribed_reads_no_feed_and_a_later_subscriber_sees_only_what_follows(
     database_url: str, pool: asyncpg.Pool, service: StoreService, tenant: str
 ) -> None:
-    await ProjectionRunner(pool).catch_up()
-    read_model = WatchedReadModel(pool)
-    broadcaster = Broadcaster(database_url, read_model, poll_interval=3600)
-    async with running(broadcaster):
+    async with running(database_url, pool) as (broadcaster, read_model):
         await create(service, pool, tenant, "unwatched")
         projected = await ReadModel(pool).position()
         await followed(broadcaster, read_model, projected)
@@ -101,10 +104,7 @@ async def test_nobody_subscribed_reads_no_feed_and_a_later_subscriber_sees_only_
 async def test_a_subscriber_joining_while_the_position_moves_misses_nothing(
     database_url: str, pool: asyncpg.Pool, service: StoreService, tenant: str
 ) -> None:
-    await ProjectionRunner(pool).catch_up()
-    read_model = WatchedReadModel(pool)
-    broadcaster = Broadcaster(database_url, read_model, poll_interval=3600)
-    async with running(broadcaster):
+    async with running(database_url, pool) as (broadcaster, read_model):
         read_model.hold = hold = asyncio.Event()
         early = await create(service, pool, tenant, "committed-while-joining")
         await asyncio.wait_for(read_model.holding.wait(), PATIENCE)  # notified, reading the position

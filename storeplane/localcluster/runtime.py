@@ -145,6 +145,10 @@ def kwokctl_configuration(bin_dir: Path, pki_dir: Path) -> dict[str, object]:
                     {"key": "kubelet-client-key", "value": str(pki_dir / "admin.key")},
                 ],
             },
+            # One instance of each: with leader election, an apiserver slow for 10 s on a busy
+            # machine made both lose their lease and exit, and nothing scheduled a pod again.
+            {"name": "kube-controller-manager", "extraArgs": [{"key": "leader-elect", "value": "false"}]},
+            {"name": "kube-scheduler", "extraArgs": [{"key": "leader-elect", "value": "false"}]},
             {
                 "name": "kwok-controller",
                 "extraArgs": [

@@ -171,13 +171,9 @@ def _node_ready(target: runtime.Cluster) -> bool:
 
 def up(target: runtime.Cluster, progress: Progress = _quiet, *, claim_timeout: float = CLAIM_TIMEOUT) -> None:
     """Start the real node on a running cluster; idempotent. Raises NodeError."""
-    reason = why_not(target)
-    if reason:
-        raise NodeError(f"real node cannot run here: {reason}")
+    _refuse_unless_possible(target)  # first without the claim: without root, /run is not ours
     with _claim(claim_timeout):
-        reason = why_not(target)  # again: a node started while we waited holds the machine now
-        if reason:
-            raise NodeError(f"real node cannot run here: {reason}")
+        _refuse_unless_possible(target)  # again: a node started while we waited holds the machine now
         try:
             _up(target, progress)
         except (
@@ -191,6 +187,12 @@ def up(target: runtime.Cluster, progress: Progress = _quiet, *, claim_timeout: f
             OSError,
         ) as error:
             raise NodeError(f"real node did not start: {error}") from error
+
+
+def _refuse_unless_possible(target: runtime.Cluster) -> None:
+    reason = why_not(target)
+    if reason:
+        raise NodeError(f"real node cannot run here: {reason}")
 
 
 @contextlib.contextmanager

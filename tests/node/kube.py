@@ -52,10 +52,15 @@ class Kubectl:
         return json.loads(self.run("get", *args, "-o", "json"))
 
     def wait(self, what: str, condition: str, timeout: int = 120) -> None:
-        """Waits for `condition`; on failure the message shows the namespace's pods, their
-        events and their containers' last logs, so a failure says what to fix."""
+        """Waits for `what` to exist, then for `condition`; on failure the message shows the
+        namespace's pods, their events and their containers' last logs, so a failure says what
+        to fix. (A condition alone fails at once on an object not made yet: a StatefulSet's pod
+        seconds after the apply, on a busy machine.)"""
+        deadline = time.monotonic() + timeout
         try:
-            self.run("wait", f"--for={condition}", what, f"--timeout={timeout}s", timeout=timeout + 10)
+            self.run("wait", "--for=create", what, f"--timeout={timeout}s", timeout=timeout + 10)
+            left = max(1, round(deadline - time.monotonic()))
+            self.run("wait", f"--for={condition}", what, f"--timeout={left}s", timeout=left + 10)
         except AssertionError as failure:
             raise AssertionError(f"{failure}\n{self.diagnosis()}") from None
 
